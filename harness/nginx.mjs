@@ -60,6 +60,8 @@ export const BAD_LOG_LINES = [
  * @property {ConfPart} [servers] server blocks replacing the default server
  * @property {ConfPart} [serverExtra] directives added to the default server
  * @property {string[]} [ports] names of extra free ports to allocate (see ConfContext.ports)
+ * @property {number} [port] a fixed main port instead of a free one
+ * @property {Record<string, number>} [fixedPorts] fixed numbers for some of the named ports
  * @property {number} [workers] worker_processes (default 1)
  * @property {Record<string, string>} [env] environment for nginx (names are also declared with `env`)
  * @property {Record<string, string>} [files] files to write into the prefix before starting, by relative path
@@ -287,10 +289,10 @@ export async function startNginx(options = {}) {
     mkdirSync(join(prefix, dir), { recursive: true });
     chmodSync(join(prefix, dir), 0o777);
   }
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   /** @type {Record<string, number>} */
   const ports = {};
-  for (const name of options.ports ?? []) ports[name] = await freePort();
+  for (const name of options.ports ?? []) ports[name] = options.fixedPorts?.[name] ?? await freePort();
   /** @type {ConfContext} */
   const ctx = { port, ports, prefix, buildLua: BUILD_LUA };
   for (const [relative, content] of Object.entries(options.files ?? {})) {
