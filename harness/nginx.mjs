@@ -107,7 +107,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Lua string literal for any text (long bracket form). */
 export function luaString(text) {
   let level = "";
-  while (text.includes(`]${level}]`)) level += "=";
+  while (`${text}]`.includes(`]${level}]`)) level += "=";
   return `[${level}[\n${text}]${level}]`;
 }
 
