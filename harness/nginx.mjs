@@ -75,6 +75,7 @@ export const BAD_LOG_LINES = [
  * @property {string[]} [luaPath] more lua_package_path entries (before the build)
  * @property {string} [logLevel] error_log level (default info)
  * @property {boolean} [strictGlobals] after init, log an alert on any write to _G (default true)
+ * @property {string} [buildLua] the folder of built Lua to put on lua_package_path (default: this package's build/lua)
  * @property {string[]} [spawnPrefix] command words put before `nginx` (e.g. `["taskset", "-c", "0"]` to pin it)
  */
 
@@ -301,7 +302,7 @@ export async function startNginx(options = {}) {
   const ports = {};
   for (const name of options.ports ?? []) ports[name] = options.fixedPorts?.[name] ?? await freePort();
   /** @type {ConfContext} */
-  const ctx = { port, ports, prefix, buildLua: BUILD_LUA };
+  const ctx = { port, ports, prefix, buildLua: options.buildLua ?? BUILD_LUA };
   for (const [relative, content] of Object.entries(options.files ?? {})) {
     const file = join(prefix, relative);
     mkdirSync(dirname(file), { recursive: true });

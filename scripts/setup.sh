@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # nginx with the Lua module and the Lua libraries it runs with; luajit2 is the LuaJIT that
 # libnginx-mod-http-lua is built against (Debian's plain `luajit` conflicts with it).
 packages=(nginx libnginx-mod-http-lua libnginx-mod-http-ndk lua-resty-core lua-resty-lrucache
-  lua-cjson lua-busted luajit2 luarocks prometheus wrk chromium openssl procps)
+  lua-cjson lua-busted luajit2 luarocks liblua5.1-0-dev prometheus wrk chromium openssl procps)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -175,6 +175,21 @@ describe("dispatcher", () => {
   });
 });
 
+describe("the harness", () => {
+  it("fails a run whose plugin writes a global variable", async () => {
+    nginx = await startNginx({
+      files: files({ leaky: `return { rewrite = function() leaked_global = 1 end }` }),
+      init: ({ prefix }) => `package.path = "${prefix}/lua/?.lua;" .. package.path
+        plugins = require("plugins")
+        plugins.init({ "leaky" })`,
+    });
+    await nginx.fetch("/");
+    const server = nginx;
+    nginx = undefined;
+    await expect(server.stop()).rejects.toThrow(/writing a global Lua variable \('leaked_global'\)/);
+  });
+});
+
 describe("per-plugin configuration", () => {
   // A plugin that validates its section with the shared schema library at load.
   const configured = `
