@@ -186,7 +186,9 @@ describe("the harness", () => {
     await nginx.fetch("/");
     const server = nginx;
     nginx = undefined;
-    await expect(server.stop()).rejects.toThrow(/writing a global Lua variable \('leaked_global'\)/);
+    // A module's functions write to the real _G (the harness' guard reports it); code in a
+    // *_by_lua block writes to the request's environment (lua-nginx-module warns).
+    await expect(server.stop()).rejects.toThrow(/global variable write: leaked_global/);
   });
 });
 
