@@ -87,7 +87,7 @@ export function runningNginx() {
   return [...running];
 }
 
-/** Returns a free TCP port on 127.0.0.1. */
+/** Returns a free TCP port on 127.0.0.1. @returns {Promise<number>} */
 export function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -101,7 +101,7 @@ export function freePort() {
   });
 }
 
-/** Resolves when a TCP connection to 127.0.0.1:port succeeds. */
+/** Resolves to whether a TCP connection to 127.0.0.1:port succeeds. @param {number} port @returns {Promise<boolean>} */
 function canConnect(port) {
   return new Promise((resolveConnect) => {
     const socket = connect({ host: "127.0.0.1", port });
@@ -110,16 +110,17 @@ function canConnect(port) {
   });
 }
 
+/** @param {number} ms */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Lua string literal for any text (long bracket form). */
+/** Lua string literal for any text (long bracket form). @param {string} text */
 export function luaString(text) {
   let level = "";
   while (`${text}]`.includes(`]${level}]`)) level += "=";
   return `[${level}[\n${text}]${level}]`;
 }
 
-/** A Lua table constructor for a JSON-compatible value, via cjson at init. */
+/** A Lua table constructor for a JSON-compatible value, via cjson at init. @param {unknown} value */
 export function luaJson(value) {
   return `require("cjson").decode(${luaString(JSON.stringify(value))})`;
 }
