@@ -1,0 +1,48 @@
+/**
+ * LuaJIT FFI (`require("ffi")`). C data is typed as the opaque `FfiCData`; narrow it with
+ * your own branded types where it helps (see plugins/lib/openssl.ts).
+ */
+declare module "ffi" {
+  /** A C data object (pointer, array, struct, number box). Opaque to TypeScript. */
+  export interface FfiCData {
+    readonly __ffiCData: unique symbol;
+  }
+  /** A C type object (from `ffi.typeof`). Calling it constructs a value like `ffi.new`. */
+  export type FfiCType = FfiCData & ((this: void, ...args: unknown[]) => FfiCData);
+  /** Adds C declarations (types, functions) to the global FFI namespace. */
+  export function cdef(this: void, defs: string): void;
+  /** The default C namespace: symbols of the executable and libraries in the global namespace. */
+  export const C: Record<string, any>;
+  /** Loads a shared library; returns its C namespace. */
+  export function load(this: void, name: string, global?: boolean): Record<string, any>;
+  /** Allocates C data of the given type (garbage-collected). `nelem` sizes a VLA. */
+  export function new_(this: void, ct: string | FfiCType, nelem?: number, ...init: unknown[]): FfiCData;
+  export { new_ as new };
+  /** Returns the C type object for a type string or value. */
+  export function typeof(this: void, ct: string | FfiCData, ...params: unknown[]): FfiCType;
+  /** Converts a value to the given C type. */
+  export function cast(this: void, ct: string | FfiCType, init: unknown): FfiCData;
+  /** Attaches a finalizer to a cdata pointer (or removes it with null); returns the cdata. */
+  export function gc<T>(this: void, cdata: T, finalizer: ((this: void, cdata: T) => void) | undefined): T;
+  /** Creates a Lua string from a pointer: up to the first NUL, or exactly `len` bytes. */
+  function toString(this: void, ptr: FfiCData | string, len?: number): string;
+  export { toString as string };
+  /** Copies `len` bytes from `src` to `dst` (or a Lua string including its NUL when len is absent). */
+  export function copy(this: void, dst: FfiCData, src: FfiCData | string, len?: number): void;
+  /** Fills `len` bytes of `dst` with `c` (default 0). */
+  export function fill(this: void, dst: FfiCData, len: number, c?: number): void;
+  /** Size in bytes of a C type or value; undefined when unknown. */
+  export function sizeof(this: void, ct: string | FfiCType | FfiCData, nelem?: number): number | undefined;
+  /** Whether `obj` has the C type `ct`. */
+  export function istype(this: void, ct: string | FfiCType, obj: unknown): boolean;
+  /** Reads (and optionally sets) the C errno. */
+  export function errno(this: void, newErrno?: number): number;
+  /** Associates a metatable with a C type. */
+  export function metatype(this: void, ct: string | FfiCType, metatable: LuaTable): FfiCType;
+  /** Whether the target has the ABI property (e.g. "64bit", "le"). */
+  export function abi(this: void, param: string): boolean;
+  /** Target OS name ("Linux", ...). */
+  export const os: string;
+  /** Target architecture name ("x64", ...). */
+  export const arch: string;
+}
