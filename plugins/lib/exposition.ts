@@ -68,10 +68,7 @@ export function validUtf8(this: void, text: string): string {
   return concat(parts);
 }
 
-const LABEL_ESCAPES = new LuaTable<string, string>();
-LABEL_ESCAPES.set("\\", "\\\\");
-LABEL_ESCAPES.set('"', '\\"');
-LABEL_ESCAPES.set("\n", "\\n");
+const LABEL_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n" };
 
 /**
  * A label value as it appears between the quotes: at most MAX_LABEL_BYTES bytes, valid UTF-8,

@@ -30,10 +30,35 @@ export type LabelValue = string | number | undefined;
 /** The label values of a metric, one per label name in order: `["GET", 200]` for `["method", "status"]`. */
 export type LabelValues<L extends readonly string[]> = { -readonly [K in keyof L]: LabelValue };
 
+/** One series of a counter (see `Counter.labels`). */
+export interface CounterChild {
+  /** Adds `value` (finite, >= 0; others count as errors). */
+  inc(value: number): void;
+}
+
+/** One series of a gauge (see `Gauge.labels`). */
+export interface GaugeChild {
+  /** Sets the value (finite). */
+  set(value: number): void;
+  /** Adds `value` (finite, may be negative). */
+  inc(value: number): void;
+}
+
+/** One series of a histogram (see `Histogram.labels`). */
+export interface HistogramChild {
+  /** Records one observation (finite, >= 0; others count as errors). */
+  observe(value: number): void;
+}
+
 /** A counter: a total that only goes up. */
 export interface Counter<L extends readonly string[] = []> {
   /** Adds `value` (finite, >= 0; others count as errors) to the series of these label values. */
   inc(value: number, ...labels: LabelValues<L>): void;
+  /**
+   * The series of these label values, to update it again without finding it (keep it: it
+   * stays valid; past the series cap it is one that counts refusals).
+   */
+  labels(...labels: LabelValues<L>): CounterChild;
 }
 
 /** A gauge: a value that goes up and down. The last `set` in any worker wins. */
@@ -42,12 +67,25 @@ export interface Gauge<L extends readonly string[] = []> {
   set(value: number, ...labels: LabelValues<L>): void;
   /** Adds `value` (finite, may be negative) to the series of these label values. */
   inc(value: number, ...labels: LabelValues<L>): void;
+  /** The series of these label values; see `Counter.labels`. */
+  labels(...labels: LabelValues<L>): GaugeChild;
 }
 
 /** A histogram: counts of observations per bucket, their sum and count. */
 export interface Histogram<L extends readonly string[] = []> {
   /** Records one observation (finite, >= 0; others count as errors) for these label values. */
   observe(value: number, ...labels: LabelValues<L>): void;
+  /** The series of these label values; see `Counter.labels`. */
+  labels(...labels: LabelValues<L>): HistogramChild;
+}
+
+/**
+ * A per-worker cache from label values to a value built once per label set (for instance the
+ * children of several metrics with the same labels, found with one lookup per request).
+ */
+export interface LabelTree<L extends readonly string[], T> {
+  /** The value for these label values, built by the tree's `make` when new (nil when it returns nil). */
+  get(...labels: LabelValues<L>): T | undefined;
 }
 
 /** Prometheus' default buckets, for durations in seconds. */
@@ -70,11 +108,27 @@ export interface MetricsOptions {
 const enum Kind { Counter, Gauge, Histogram }
 const enum State { New, Registered, Refused }
 
-/** A tree of label values: one level per label, the series at the last level. */
-type Tree = LuaTable<string | number, unknown>;
+/** A level of a label tree: label value -> next level, or the cached value at the last level. */
+type Node = LuaTable<string | number, unknown>;
 
-/** One label set of one family: its dict keys and the updates not yet flushed. */
+/** What a label tree needs: shared by families (which cache their series) and `labelTree`. */
+interface Tree {
+  readonly labelCount: number;
+  /** The first level; for a tree without labels, the one value itself. */
+  root: Node;
+  /** Leaves linked so far, and how many may be (0: twice maxSeries, for families). */
+  size: number;
+  readonly maxSize: number;
+  /** Set for families: misses create series. */
+  readonly family?: Family;
+  /** Set for `labelTree`: misses call it. */
+  readonly make?: (this: void, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+    e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue) => unknown;
+}
+
+/** One label set of one family: its dict keys and the updates not yet flushed. Also the child. */
 interface Series {
+  readonly family: Family;
   /** `a="x",b="y"`: the escaped label pairs (the series index entry). */
   readonly pairs: string;
   /** Dict keys: the series name, or for histograms each bucket, then _sum and _count. */
@@ -87,14 +141,16 @@ interface Series {
   value: number;
   hasValue: boolean;
   state: State;
+  readonly inc: unknown;
+  readonly set: unknown;
+  readonly observe: unknown;
 }
 
 /** A metric with its label names: what `counter`, `gauge` and `histogram` return. */
-interface Family {
+interface Family extends Tree {
   readonly name: string;
   readonly kind: Kind;
   readonly labelNames: string[];
-  readonly labelCount: number;
   /** Histograms: upper bounds, increasing, without +Inf. */
   readonly bounds: number[];
   readonly boundCount: number;
@@ -102,8 +158,6 @@ interface Family {
   readonly header: string;
   /** Internal families are not capped (their label sets are fixed). */
   readonly internal: boolean;
-  /** The label-value tree; for a family without labels, its one series. */
-  root: Tree;
   series: Series[];
   seriesByPairs: LuaTable<string, Series>;
   /** Dict key of the number of indexed series, and prefix of the index entries. */
@@ -112,11 +166,14 @@ interface Family {
   countReady: boolean;
   /** This worker's refused-series counter for this family. */
   refused?: Series;
+  /** The child `labels` returns past the cap: its updates count as refused. */
+  refusedChild?: Series;
   /** Render cache: per index, the lines' prefixes (`key `) and dict keys; false while missing. */
   rendered: (RenderedSeries | false)[];
-  inc: unknown;
-  set: unknown;
-  observe: unknown;
+  readonly inc: unknown;
+  readonly set: unknown;
+  readonly observe: unknown;
+  readonly labels: unknown;
 }
 
 interface RenderedSeries {
@@ -141,74 +198,63 @@ const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 
 // ---------------------------------------------------------------------------------------------
-// Hot path: find the series of a label set
+// Hot path: find the value of a label set
 
-/** The series for label values `a`..`h` (`extra` must be nil), or nil when refused or wrong. */
-function find(this: void, f: Family, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
-  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue, extra: LabelValue): Series | undefined {
-  const n = f.labelCount;
+/** The value cached for label values `a`..`k` (`extra` must be nil); a miss builds it. */
+function lookup(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue, extra: LabelValue): unknown {
+  const n = t.labelCount;
   if (n === 0) {
-    if (a !== undefined) return wrongLabelCount(f);
-    return f.root as unknown as Series;
+    if (a !== undefined) return wrongLabelCount();
+    return t.root;
   }
-  if (extra !== undefined) return wrongLabelCount(f);
+  if (extra !== undefined) return wrongLabelCount();
   // One level per label; a value past the label count must be nil.
-  let node = f.root.get(a ?? "") as Tree | undefined;
-  if (n >= 2) { if (node !== undefined) node = node.get(b ?? "") as Tree | undefined; } else if (b !== undefined) return wrongLabelCount(f);
-  if (n >= 3) { if (node !== undefined) node = node.get(c ?? "") as Tree | undefined; } else if (c !== undefined) return wrongLabelCount(f);
-  if (n >= 4) { if (node !== undefined) node = node.get(d ?? "") as Tree | undefined; } else if (d !== undefined) return wrongLabelCount(f);
-  if (n >= 5) { if (node !== undefined) node = node.get(e ?? "") as Tree | undefined; } else if (e !== undefined) return wrongLabelCount(f);
-  if (n >= 6) { if (node !== undefined) node = node.get(g ?? "") as Tree | undefined; } else if (g !== undefined) return wrongLabelCount(f);
-  if (n >= 7) { if (node !== undefined) node = node.get(h ?? "") as Tree | undefined; } else if (h !== undefined) return wrongLabelCount(f);
-  if (n >= 8) { if (node !== undefined) node = node.get(k ?? "") as Tree | undefined; } else if (k !== undefined) return wrongLabelCount(f);
-  if (node === undefined) return addSeries(f, a, b, c, d, e, g, h, k);
-  return node as unknown as Series;
+  let node = t.root.get(a ?? "") as Node | undefined;
+  if (n >= 2) { if (node !== undefined) node = node.get(b ?? "") as Node | undefined; } else if (b !== undefined) return wrongLabelCount();
+  if (n >= 3) { if (node !== undefined) node = node.get(c ?? "") as Node | undefined; } else if (c !== undefined) return wrongLabelCount();
+  if (n >= 4) { if (node !== undefined) node = node.get(d ?? "") as Node | undefined; } else if (d !== undefined) return wrongLabelCount();
+  if (n >= 5) { if (node !== undefined) node = node.get(e ?? "") as Node | undefined; } else if (e !== undefined) return wrongLabelCount();
+  if (n >= 6) { if (node !== undefined) node = node.get(g ?? "") as Node | undefined; } else if (g !== undefined) return wrongLabelCount();
+  if (n >= 7) { if (node !== undefined) node = node.get(h ?? "") as Node | undefined; } else if (h !== undefined) return wrongLabelCount();
+  if (n >= 8) { if (node !== undefined) node = node.get(k ?? "") as Node | undefined; } else if (k !== undefined) return wrongLabelCount();
+  if (node === undefined) return miss(t, a, b, c, d, e, g, h, k);
+  return node;
 }
 
-function counterInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
-  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+function childCounterInc(this: Series, value: number): void {
   if (!active) return;
   // NaN fails every comparison.
   if (!(value >= 0 && value < huge)) return countError("bad_value");
-  const series = find(this, a, b, c, d, e, g, h, k, extra);
-  if (series === undefined) return;
-  if (series.state === State.Refused) return refuse(this);
-  series.delta += value;
+  if (this.state === State.Refused) return refuse(this.family);
+  this.delta += value;
 }
 
-function gaugeSet(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
-  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+function childGaugeSet(this: Series, value: number): void {
   if (!active) return;
   if (!(value > -huge && value < huge)) return countError("bad_value");
-  const series = find(this, a, b, c, d, e, g, h, k, extra);
-  if (series === undefined) return;
-  if (series.state === State.Refused) return refuse(this);
-  series.value = value;
-  series.hasValue = true;
-  series.delta = 0;
+  if (this.state === State.Refused) return refuse(this.family);
+  this.value = value;
+  this.hasValue = true;
+  this.delta = 0;
 }
 
-function gaugeInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
-  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+function childGaugeInc(this: Series, value: number): void {
   if (!active) return;
   if (!(value > -huge && value < huge)) return countError("bad_value");
-  const series = find(this, a, b, c, d, e, g, h, k, extra);
-  if (series === undefined) return;
-  if (series.state === State.Refused) return refuse(this);
-  series.delta += value;
+  if (this.state === State.Refused) return refuse(this.family);
+  this.delta += value;
 }
 
-function histogramObserve(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
-  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+function childObserve(this: Series, value: number): void {
   if (!active) return;
   if (!(value >= 0 && value < huge)) return countError("bad_value");
-  const series = find(this, a, b, c, d, e, g, h, k, extra);
-  if (series === undefined) return;
-  if (series.state === State.Refused) return refuse(this);
-  series.delta += value;
-  const bounds = this.bounds;
-  const counts = series.counts;
-  const last = this.boundCount;
+  if (this.state === State.Refused) return refuse(this.family);
+  this.delta += value;
+  const f = this.family;
+  const bounds = f.bounds;
+  const counts = this.counts;
+  const last = f.boundCount;
   for (let i = 0; i < last; i++) {
     if (value <= bounds[i]) {
       counts[i]++;
@@ -218,34 +264,89 @@ function histogramObserve(this: Family, value: number, a?: LabelValue, b?: Label
   counts[last]++;
 }
 
-function noop(this: void): void {
-  // An inert metric: its registration failed (logged once).
+// The family methods find the series, then update it as a child does.
+
+function familyInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!active) return;
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series !== undefined) (series.inc as typeof childCounterInc).call(series, value);
+}
+
+function familySet(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!active) return;
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series !== undefined) childGaugeSet.call(series, value);
+}
+
+function familyObserve(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!active) return;
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series !== undefined) childObserve.call(series, value);
+}
+
+function familyLabels(this: Family, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): Series {
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  return series ?? (this.refusedChild as Series);
+}
+
+function treeGet(this: Tree, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
+  return lookup(this, a, b, c, d, e, g, h, k, extra);
+}
+
+function noop(this: unknown): void {
+  // An inert metric or child: its registration failed, or its labels were wrong (counted).
 }
 
 // ---------------------------------------------------------------------------------------------
 // Slow path: a new label set
 
-function newSeries(this: void, f: Family, pairs: string): Series {
+const CHILD_METHODS = [
+  { inc: childCounterInc, set: noop, observe: noop },
+  { inc: childGaugeInc, set: childGaugeSet, observe: noop },
+  { inc: noop, set: noop, observe: childObserve },
+];
+
+/** Dict keys of a series: its name, or for a histogram each bucket, then _sum and _count. */
+function seriesKeys(this: void, f: Family, pairs: string): string[] {
   const keys: string[] = [];
-  const counts: number[] = [];
   if (f.kind === Kind.Histogram) {
     const bucketName = `${f.name}_bucket`;
     for (let i = 0; i <= f.boundCount; i++) {
       const bound = i < f.boundCount ? text.bucketBound(f.bounds[i]) : "+Inf";
       keys.push(text.seriesName(bucketName, text.withLabel(pairs, "le", bound)));
-      counts.push(0);
     }
     keys.push(text.seriesName(`${f.name}_sum`, pairs));
     keys.push(text.seriesName(`${f.name}_count`, pairs));
   } else {
     keys.push(text.seriesName(f.name, pairs));
   }
-  const series: Series = { pairs, keys, counts, delta: 0, value: 0, hasValue: false, state: State.New };
+  return keys;
+}
+
+function makeSeries(this: void, f: Family, pairs: string, state: State): Series {
+  const counts: number[] = [];
+  if (f.kind === Kind.Histogram) for (let i = 0; i <= f.boundCount; i++) counts.push(0);
+  const methods = CHILD_METHODS[f.kind];
+  return {
+    family: f, pairs, keys: state === State.Refused ? [] : seriesKeys(f, pairs), counts,
+    delta: 0, value: 0, hasValue: false, state,
+    inc: methods.inc, set: methods.set, observe: methods.observe,
+  };
+}
+
+function newSeries(this: void, f: Family, pairs: string): Series {
+  const series = makeSeries(f, pairs, State.New);
   f.series.push(series);
   f.seriesByPairs.set(pairs, series);
   return series;
 }
 
+/** A family's miss: the series of these label values, new unless escaping makes it an old one. */
 function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
   e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue): Series | undefined {
   // At the cap a new label set is refused before any string is built for it.
@@ -253,25 +354,43 @@ function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: Label
     refuse(f);
     return undefined;
   }
-  const raw: LabelValue[] = [a ?? "", b ?? "", c ?? "", d ?? "", e ?? "", g ?? "", h ?? "", k ?? ""];
   const n = f.labelCount;
   const escaped: string[] = [];
-  for (let i = 0; i < n; i++) escaped.push(text.labelValue(raw[i]));
+  if (n >= 1) escaped.push(text.labelValue(a));
+  if (n >= 2) escaped.push(text.labelValue(b));
+  if (n >= 3) escaped.push(text.labelValue(c));
+  if (n >= 4) escaped.push(text.labelValue(d));
+  if (n >= 5) escaped.push(text.labelValue(e));
+  if (n >= 6) escaped.push(text.labelValue(g));
+  if (n >= 7) escaped.push(text.labelValue(h));
+  if (n >= 8) escaped.push(text.labelValue(k));
   const pairs = text.labelPairs(f.labelNames, escaped);
   // Values that differ only in what escaping changes (cut, invalid UTF-8) share one series.
-  const series = f.seriesByPairs.get(pairs) ?? newSeries(f, pairs);
-  let node = f.root;
+  return f.seriesByPairs.get(pairs) ?? newSeries(f, pairs);
+}
+
+/** A miss in any tree: build the value, then link it under its label values (up to the size cap). */
+function miss(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue): unknown {
+  const f = t.family;
+  const value = f !== undefined ? addSeries(f, a, b, c, d, e, g, h, k) : (t.make as NonNullable<Tree["make"]>)(a, b, c, d, e, g, h, k);
+  const limit = t.maxSize > 0 ? t.maxSize : f !== undefined && f.internal ? huge : 2 * maxSeries;
+  if (value === undefined || t.size >= limit) return value;
+  const raw: LabelValue[] = [a ?? "", b ?? "", c ?? "", d ?? "", e ?? "", g ?? "", h ?? "", k ?? ""];
+  const n = t.labelCount;
+  let node = t.root;
   for (let i = 0; i < n - 1; i++) {
     const key = raw[i] as string | number;
-    let child = node.get(key) as Tree | undefined;
+    let child = node.get(key) as Node | undefined;
     if (child === undefined) {
       child = new LuaTable();
       node.set(key, child);
     }
     node = child;
   }
-  node.set(raw[n - 1] as string | number, series);
-  return series;
+  node.set(raw[n - 1] as string | number, value);
+  t.size++;
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +406,7 @@ function countError(this: void, reason: ErrorReason): void {
   if (series !== undefined) series.delta += 1;
 }
 
-function wrongLabelCount(this: void, _f: Family): undefined {
+function wrongLabelCount(this: void): undefined {
   countError("label_count");
   return undefined;
 }
@@ -300,6 +419,18 @@ function refuse(this: void, f: Family): void {
 /** Counts one error of this reason in the error counter (for plugins reporting their own). */
 export function error(this: void, reason: ErrorReason): void {
   countError(reason);
+}
+
+/**
+ * A per-worker cache from label values to `make(...labels)`, built once per label set and kept
+ * (at most `maxSize` label sets; past that `make` runs on every miss). Lookups cost one table
+ * read per label, like a metric update. Wrong label counts count as errors and give nil.
+ */
+export function labelTree<const L extends readonly string[], T>(this: void, labelNames: L,
+  make: (this: void, ...labels: LabelValues<L>) => T | undefined, maxSize: number): LabelTree<L, T> {
+  const tree = { labelCount: labelNames.length, root: new LuaTable() as Node, size: 0, maxSize: math.max(maxSize, 1), make, get: treeGet };
+  if (labelNames.length === 0) tree.root = (make as unknown as (this: void) => unknown)() as Node;
+  return tree as unknown as LabelTree<L, T>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +472,8 @@ function sameShape(this: void, f: Family, kind: Kind, labelNames: readonly strin
 }
 
 const TYPE_NAMES = ["counter", "gauge", "histogram"];
-const INERT = { inc: noop, set: noop, observe: noop };
+const INERT_CHILD = { inc: noop, set: noop, observe: noop };
+const INERT = { inc: noop, set: noop, observe: noop, labels: (): typeof INERT_CHILD => INERT_CHILD };
 let refusedFamily: Family | undefined;
 
 function register(this: void, kind: Kind, name: string, help: string, labelNames: readonly string[], buckets: readonly number[], internal: boolean): Family | undefined {
@@ -366,13 +498,16 @@ function register(this: void, kind: Kind, name: string, help: string, labelNames
   const family: Family = {
     name, kind, labelNames: names, labelCount: names.length, bounds, boundCount: bounds.length,
     header: `# HELP ${name} ${text.helpText(help)}\n# TYPE ${name} ${TYPE_NAMES[kind]}\n`,
-    internal, root: new LuaTable(), series: [], seriesByPairs: new LuaTable(),
+    internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesByPairs: new LuaTable(),
     countKey: `#n:${name}`, indexPrefix: `#k:${name}:`, countReady: false, rendered: [],
-    inc: kind === Kind.Counter ? counterInc : kind === Kind.Gauge ? gaugeInc : noop,
-    set: kind === Kind.Gauge ? gaugeSet : noop,
-    observe: kind === Kind.Histogram ? histogramObserve : noop,
+    inc: kind === Kind.Histogram ? noop : familyInc,
+    set: kind === Kind.Gauge ? familySet : noop,
+    observe: kind === Kind.Histogram ? familyObserve : noop,
+    labels: familyLabels,
   };
-  if (names.length === 0) family.root = newSeries(family, "") as unknown as Tree;
+  (family as { family?: Family }).family = family;
+  family.refusedChild = makeSeries(family, "", State.Refused);
+  if (names.length === 0) family.root = newSeries(family, "") as unknown as Node;
   families.push(family);
   familiesByName.set(name, family);
   takenNames.set(name, name);
@@ -423,6 +558,7 @@ export const REFUSED_NAME = "resty_ts_metrics_series_refused_total";
   for (const family of families) {
     if (refusedFamily !== undefined) family.refused = addSeries(refusedFamily, family.name, undefined, undefined, undefined, undefined, undefined, undefined, undefined);
   }
+
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -579,19 +715,7 @@ function byName(this: void, a: Family, b: Family): boolean {
 }
 
 function cachedSeries(this: void, f: Family, pairs: string): RenderedSeries {
-  // Build the same keys a Series would have, without registering anything locally.
-  const keys: string[] = [];
-  if (f.kind === Kind.Histogram) {
-    const bucketName = `${f.name}_bucket`;
-    for (let i = 0; i <= f.boundCount; i++) {
-      const bound = i < f.boundCount ? text.bucketBound(f.bounds[i]) : "+Inf";
-      keys.push(text.seriesName(bucketName, text.withLabel(pairs, "le", bound)));
-    }
-    keys.push(text.seriesName(`${f.name}_sum`, pairs));
-    keys.push(text.seriesName(`${f.name}_count`, pairs));
-  } else {
-    keys.push(text.seriesName(f.name, pairs));
-  }
+  const keys = seriesKeys(f, pairs);
   const prefixes: string[] = [];
   for (const key of keys) prefixes.push(`${key} `);
   return { keys, prefixes };
