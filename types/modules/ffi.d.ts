@@ -11,15 +11,18 @@ declare module "ffi" {
   export type FfiCType = FfiCData & ((this: void, ...args: unknown[]) => FfiCData);
   /** Adds C declarations (types, functions) to the global FFI namespace. */
   export function cdef(this: void, defs: string): void;
-  /** The default C namespace: symbols of the executable and libraries in the global namespace. */
-  export const C: Record<string, any>;
-  /** Loads a shared library; returns its C namespace. */
-  export function load(this: void, name: string, global?: boolean): Record<string, any>;
+  /** A C library namespace (a userdata): index it by a symbol declared with cdef to get the function or variable. */
+  export type FfiNamespace = LuaUserdata & Record<string, any>;
+  /** The default C namespace: symbols of the executable and libraries in the global namespace. Phases: all. */
+  export const C: FfiNamespace;
+  /** Loads a shared library (raises an error when it cannot); returns its C namespace. Phases: all. */
+  export function load(this: void, name: string, global?: boolean): FfiNamespace;
   /** Allocates C data of the given type (garbage-collected). `nelem` sizes a VLA. */
-  export function new_(this: void, ct: string | FfiCType, nelem?: number, ...init: unknown[]): FfiCData;
+  function new_(this: void, ct: string | FfiCType, nelem?: number, ...init: unknown[]): FfiCData;
   export { new_ as new };
   /** Returns the C type object for a type string or value. */
-  export function typeof(this: void, ct: string | FfiCData, ...params: unknown[]): FfiCType;
+  function typeOf(this: void, ct: string | FfiCData, ...params: unknown[]): FfiCType;
+  export { typeOf as typeof };
   /** Converts a value to the given C type. */
   export function cast(this: void, ct: string | FfiCType, init: unknown): FfiCData;
   /** Attaches a finalizer to a cdata pointer (or removes it with null); returns the cdata. */
@@ -39,6 +42,10 @@ declare module "ffi" {
   export function errno(this: void, newErrno?: number): number;
   /** Associates a metatable with a C type. */
   export function metatype(this: void, ct: string | FfiCType, metatable: LuaTable): FfiCType;
+  /** Byte offset of `field` in a struct type, or nil when there is no such field. */
+  export function offsetof(this: void, ct: string | FfiCType, field: string): number | undefined;
+  /** Minimal alignment in bytes of a C type. */
+  export function alignof(this: void, ct: string | FfiCType | FfiCData): number;
   /** Whether the target has the ABI property (e.g. "64bit", "le"). */
   export function abi(this: void, param: string): boolean;
   /** Target OS name ("Linux", ...). */
