@@ -515,7 +515,7 @@ function register(this: void, kind: Kind, name: string, help: string, labelNames
     for (const suffix of ["_bucket", "_sum", "_count"]) takenNames.set(`${name}${suffix}`, name);
   }
   sorted = undefined;
-  if (refusedFamily !== undefined) family.refused = addSeries(refusedFamily, name, undefined, undefined, undefined, undefined, undefined, undefined, undefined);
+  if (refusedFamily !== undefined && !internal) family.refused = addSeries(refusedFamily, name, undefined, undefined, undefined, undefined, undefined, undefined, undefined);
   return family;
 }
 
@@ -555,9 +555,6 @@ export const REFUSED_NAME = "resty_ts_metrics_series_refused_total";
   }
   refusedFamily = register(Kind.Counter, REFUSED_NAME,
     "Updates to new label sets refused because the metric reached max_series.", ["metric"], [], true);
-  for (const family of families) {
-    if (refusedFamily !== undefined) family.refused = addSeries(refusedFamily, family.name, undefined, undefined, undefined, undefined, undefined, undefined, undefined);
-  }
 
 }
 
@@ -652,7 +649,8 @@ function flushSeries(this: void, shared: NgxSharedDict<number | string>, f: Fami
     const counts = series.counts;
     let total = 0;
     for (const count of counts) total += count;
-    if (total === 0 && series.state === State.Registered) return;
+    // A new series is stored with its first observation (internal ones at once, to show 0).
+    if (total === 0 && (series.state === State.Registered || !f.internal)) return;
     if (series.state === State.New && !registerSeries(shared, f, series)) return;
     if (total === 0) return;
     const keys = series.keys;
@@ -669,7 +667,7 @@ function flushSeries(this: void, shared: NgxSharedDict<number | string>, f: Fami
     add(shared, series, keys[last + 1], total);
     return;
   }
-  if (series.delta === 0 && !series.hasValue && series.state === State.Registered) return;
+  if (series.delta === 0 && !series.hasValue && (series.state === State.Registered || !f.internal)) return;
   if (series.state === State.New && !registerSeries(shared, f, series)) return;
   if (series.hasValue) {
     const [ok, err] = shared.safe_set(series.keys[0], series.value + series.delta);
