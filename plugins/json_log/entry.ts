@@ -1,0 +1,178 @@
+// Builds one log entry (a JSON object on one line) from a Plan and the values the log phase
+// read. Pure Lua (no ngx): main.ts reads the variables, headers, client address and clock and
+// hands them over, so the busted specs can check whole entries.
+import { Kind, type Plan, type Redaction } from "./fields";
+import { NULL, quote, numberOrNull, numberList, stringList, nanoseconds } from "./json";
+import { objectOf, requestPath, redactQuery, redactUri, redactRequestLine, redactCookies, listOf, REDACTED } from "./query";
+
+const match = string.match;
+const concat = table.concat;
+const floor = math.floor;
+const osDate = os.date;
+const type = _G.type;
+
+/** Everything besides the Plan that shapes an entry; built once at init. */
+export interface Encoder {
+  readonly plan: Plan;
+  readonly redaction: Redaction;
+  /** Header names (lower case) to log, in order; nil logs all. */
+  readonly includeHeaders: string[] | undefined;
+  /** Longer string values are cut (see json.truncate). */
+  readonly maxValueBytes: number;
+  /** Whether any cookie name needs redacting inside a Cookie header that is not redacted whole. */
+  readonly cookieRedaction: boolean;
+}
+
+const REDACTED_JSON = `"${REDACTED}"`;
+
+// Scratch tables reused by every entry (the log phase never yields, so no two builds overlap).
+const out = new LuaTable<number, string | number>();
+const headerPieces = new LuaTable<number, string>();
+
+/** `.000Z"` ... `.999Z"`: the millisecond tails of timestamps. */
+const MILLIS = new LuaTable<number, string>();
+for (const ms of $range(0, 999)) MILLIS.set(ms, string.format('.%03dZ"', ms));
+
+let cachedSecond = -1;
+let cachedPrefix = "";
+
+/** `"2024-05-01T12:00:00.123Z"` for a time in seconds; the date part is formatted once a second. */
+export function timestamp(this: void, now: number): string {
+  const second = floor(now);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = `"${osDate("!%Y-%m-%dT%H:%M:%S", second)}`;
+  }
+  let ms = floor((now - second) * 1000 + 0.5);
+  if (ms > 999) ms = 999;
+  return cachedPrefix + MILLIS.get(ms);
+}
+
+/** One header's `"name":value` text. */
+function headerPiece(this: void, encoder: Encoder, name: string, value: string | string[]): string {
+  const key = quote(name, encoder.maxValueBytes);
+  if (encoder.redaction.headers.get(name) === true) return `${key}:${REDACTED_JSON}`;
+  if (type(value) === "string") {
+    if (name === "cookie" && encoder.cookieRedaction) value = redactCookies(value as string, encoder.redaction.cookies);
+    return `${key}:${quote(value as string, encoder.maxValueBytes)}`;
+  }
+  const list = value as string[];
+  if (name === "cookie" && encoder.cookieRedaction) {
+    const redacted: string[] = [];
+    for (const i of $range(1, list.length)) redacted[i - 1] = redactCookies(list[i - 1], encoder.redaction.cookies);
+    return `${key}:${listOf(redacted, encoder.maxValueBytes)}`;
+  }
+  return `${key}:${listOf(list, encoder.maxValueBytes)}`;
+}
+
+/** The request headers as a JSON object (repeated headers as arrays, redaction applied). */
+export function headersObject(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]> | undefined): string {
+  if (headers === undefined) return "{}";
+  let count = 0;
+  const include = encoder.includeHeaders;
+  if (include !== undefined) {
+    for (const i of $range(1, include.length)) {
+      const name = include[i - 1];
+      const value = rawget(headers as unknown as Record<string, string | string[] | undefined>, name);
+      if (value !== undefined) {
+        count++;
+        headerPieces.set(count, headerPiece(encoder, name, value));
+      }
+    }
+  } else {
+    for (const [name, value] of pairs(headers)) {
+      count++;
+      headerPieces.set(count, headerPiece(encoder, name, value));
+    }
+  }
+  if (count === 0) return "{}";
+  return `{${concat(headerPieces as unknown as string[], ",", 1, count)}}`;
+}
+
+/** `HTTP/1.1` -> `"1.1"`; `TLSv1.3` -> `"1.3"`; nil when the text does not look like that. */
+function versionOf(this: void, text: string | undefined, pattern: string): string | undefined {
+  if (text === undefined) return undefined;
+  const [version] = match(text, pattern);
+  return version === undefined ? undefined : `"${version}"`;
+}
+
+/**
+ * The entry for one request: a JSON object on one line (no newline at the end).
+ * `values[i]` holds `plan.vars[i]`'s value (nil when unset); `headers` is needed when the plan
+ * has a headers field, `clientIp` for client_ip, `now` (seconds) for the timestamp.
+ */
+export function build(
+  this: void,
+  encoder: Encoder,
+  values: LuaTable<number, string | undefined>,
+  headers: LuaTable<string, string | string[]> | undefined,
+  clientIp: string | undefined,
+  now: number,
+): string {
+  const plan = encoder.plan;
+  const kinds = plan.kinds;
+  const slots = plan.slots;
+  const prefixes = plan.prefixes;
+  const max = encoder.maxValueBytes;
+  const omitNull = plan.omitNull;
+  let n = 0;
+  for (const i of $range(1, plan.count)) {
+    const kind = kinds.get(i);
+    const value = values.get(slots.get(i));
+    let piece: string | number | undefined;
+    if (kind === Kind.Str) {
+      piece = value === undefined ? NULL : quote(value, max);
+    } else if (kind === Kind.Num) {
+      piece = numberOrNull(value);
+    } else if (kind === Kind.NumList) {
+      piece = numberList(value);
+    } else if (kind === Kind.Time) {
+      piece = timestamp(now);
+    } else if (kind === Kind.ClientIp) {
+      piece = clientIp === undefined ? NULL : quote(clientIp, max);
+    } else if (kind === Kind.Path) {
+      const path = requestPath(value);
+      piece = path === undefined ? NULL : quote(path, max);
+    } else if (kind === Kind.Args) {
+      piece = objectOf(value, encoder.redaction.query, max);
+    } else if (kind === Kind.Headers) {
+      piece = headersObject(encoder, headers);
+    } else if (kind === Kind.StrList) {
+      piece = stringList(value, max)[0];
+    } else if (kind === Kind.Count) {
+      const [, count] = stringList(value, max);
+      piece = count;
+    } else if (kind === Kind.Nanoseconds) {
+      piece = nanoseconds(value);
+    } else if (kind === Kind.Query) {
+      const query = redactQuery(value, encoder.redaction.query);
+      piece = query === undefined || (query === "" && omitNull) ? NULL : quote(query, max);
+    } else if (kind === Kind.Uri) {
+      const uri = redactUri(value, encoder.redaction.query);
+      piece = uri === undefined ? NULL : quote(uri, max);
+    } else if (kind === Kind.RequestLine) {
+      const line = redactRequestLine(value, encoder.redaction.query);
+      piece = line === undefined ? NULL : quote(line, max);
+    } else if (kind === Kind.Cookie) {
+      piece = value === undefined ? NULL : quote(redactCookies(value, encoder.redaction.cookies), max);
+    } else if (kind === Kind.HttpVersion) {
+      piece = versionOf(value, "^HTTP/(.+)$") ?? NULL;
+    } else if (kind === Kind.TlsVersion) {
+      piece = versionOf(value, "^TLSv(.+)$") ?? NULL;
+    } else if (kind === Kind.ConstIfSet) {
+      piece = value === undefined ? NULL : plan.constants.get(i);
+    } else {
+      piece = plan.constants.get(i);
+    }
+    if (!(omitNull && piece === NULL)) {
+      n++;
+      out.set(n, n === 1 ? plan.firsts.get(i) : prefixes.get(i));
+      n++;
+      out.set(n, piece);
+    }
+  }
+  if (n === 0) return "{}";
+  n++;
+  out.set(n, "}");
+  return concat(out as unknown as string[], "", 1, n);
+}

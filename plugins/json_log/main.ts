@@ -1,0 +1,119 @@
+// json_log: one strictly valid JSON line per request, written to an nginx variable (for
+// access_log), a file or an HTTP collector. Phase handlers only; see the sibling modules.
+import * as config from "../lib/config";
+import { clientIp } from "../lib/client";
+import { parse, crossCheck, type JsonLogConfig } from "./config";
+import { compile, ingressSpecs, userSpecs, redaction, ECS, type FieldSpec } from "./fields";
+import { build, type Encoder } from "./entry";
+import * as fileSink from "./file_sink";
+import * as httpSink from "./http_sink";
+
+/** The openidc plugin's session cookie name when its section does not set one. */
+const DEFAULT_SESSION_COOKIE = "resty_ts_session";
+
+const ngxVar = ngx.var;
+const getHeaders = ngx.req.get_headers;
+const now = ngx.now;
+const ngxLog = ngx.log;
+const ERR = ngx.ERR;
+
+/** The openidc session cookie name (`openidc.cookie.name`), whose value is always redacted. */
+function sessionCookieName(this: void): string {
+  const [section] = config.section("openidc");
+  if (type(section) !== "table") return DEFAULT_SESSION_COOKIE;
+  const cookie = (section as { cookie?: unknown }).cookie;
+  if (type(cookie) !== "table") return DEFAULT_SESSION_COOKIE;
+  const name = (cookie as { name?: unknown }).name;
+  return type(name) === "string" && name !== "" ? (name as string) : DEFAULT_SESSION_COOKIE;
+}
+
+/** Builds the encoder from a checked config, or returns the problem. */
+function makeEncoder(this: void, settings: JsonLogConfig): LuaMultiReturn<[Encoder, undefined] | [undefined, string]> {
+  const redact = redaction(settings.redact_headers, settings.redact_query, sessionCookieName());
+  let specs: FieldSpec[];
+  if (settings.format === "ingress") {
+    specs = ingressSpecs();
+  } else if (settings.format === "ecs") {
+    specs = ECS;
+  } else {
+    const [userFields, badIndex] = userSpecs(settings.fields, redact);
+    if (userFields === undefined) return $multi(undefined, `key "fields[${badIndex}].value": expected a $variable or a built-in field name`);
+    specs = userFields;
+  }
+  return $multi({
+    plan: compile(specs, settings.format === "ecs"),
+    redaction: redact,
+    includeHeaders: settings.include_headers,
+    maxValueBytes: settings.max_value_bytes,
+    cookieRedaction: redact.headers.get("cookie") !== true,
+  }, undefined);
+}
+
+let encoder: Encoder | undefined;
+let sink: JsonLogConfig["sink"] = "variable";
+let variableName = "json_log";
+let variableChecked = false;
+
+const [settings] = config.load("json_log", parse);
+if (settings !== undefined) {
+  let problem = crossCheck(settings);
+  if (problem === undefined) {
+    const [made, err] = makeEncoder(settings);
+    encoder = made;
+    problem = err;
+  }
+  if (problem !== undefined) {
+    // Logging with a config the user did not mean could leak what they meant to redact.
+    ngxLog(ERR, `resty-ts: plugin "json_log": invalid config: ${problem}; nothing will be logged`);
+  } else {
+    sink = settings.sink;
+    variableName = settings.variable;
+    if (sink === "file") fileSink.configure(settings.file.path as string, settings.file.buffer_size, settings.file.flush_interval);
+    if (sink === "http") httpSink.configure(settings.http as typeof settings.http & { url: string });
+  }
+}
+
+// Per-request scratch: the variable values, in plan order (the log phase never yields).
+const values = new LuaTable<number, string | undefined>();
+
+function setVariable(this: void, line: string): void {
+  ngxVar[variableName] = line;
+}
+
+/** The variable sink; the first write per worker checks that the variable exists. */
+function writeVariable(this: void, line: string): void {
+  if (variableChecked) {
+    ngxVar[variableName] = line;
+    return;
+  }
+  const [ok, err] = pcall(setVariable, line);
+  if (ok) {
+    variableChecked = true;
+    return;
+  }
+  encoder = undefined;
+  ngxLog(ERR, `resty-ts: plugin "json_log": cannot set $${variableName} (declare it with \`set $${variableName} "";\` in the server): ${tostring(err)}; nothing will be logged`);
+}
+
+function initWorker(this: void): void {
+  if (encoder === undefined) return;
+  if (sink === "file") fileSink.start();
+  else if (sink === "http") httpSink.start();
+}
+
+function log(this: void): void {
+  const current = encoder;
+  if (current === undefined) return;
+  const plan = current.plan;
+  const vars = plan.vars;
+  for (const i of $range(1, plan.varCount)) values.set(i, ngxVar[vars.get(i)]);
+  let headers: LuaTable<string, string | string[]> | undefined;
+  if (plan.needsHeaders) [headers] = getHeaders(0);
+  const line = build(current, values, headers, plan.needsClientIp ? clientIp() : undefined, plan.needsTime ? now() : 0);
+  if (sink === "variable") writeVariable(line);
+  else if (sink === "file") fileSink.write(line);
+  else httpSink.write(line);
+}
+
+const plugin: Plugin = { name: "json_log", init_worker: initWorker, log };
+export = plugin;
