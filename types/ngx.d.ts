@@ -9,54 +9,55 @@ type SharedDictValue = string | number | boolean;
 
 /**
  * A `lua_shared_dict` zone, shared by all workers. Methods compile to colon calls
- * (`dict:get(key)`). Allowed in every phase except where noted.
+ * (`dict:get(key)`); their explicit `this` makes a detached call a type error.
+ * Allowed in every phase except where noted.
  */
 interface NgxSharedDict<V extends SharedDictValue = SharedDictValue> {
   /** Returns the value and its user flags; nil when absent or expired. */
-  get(key: string): LuaMultiReturn<[V | undefined, number | undefined]>;
+  get(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[V | undefined, number | undefined]>;
   /** Returns the value, its flags and whether it is stale (expired but not yet evicted). */
-  get_stale(key: string): LuaMultiReturn<[V | undefined, number | undefined, boolean]>;
+  get_stale(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[V | undefined, number | undefined, boolean]>;
   /** Stores a value, evicting least recently used items when full; returns ok, err, forcible. */
-  set(key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
+  set(this: NgxSharedDict<V>, key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
   /** Like set, but never evicts: fails with "no memory" when full. */
-  safe_set(key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
+  safe_set(this: NgxSharedDict<V>, key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
   /** Stores only when the key is absent ("exists" error otherwise); returns ok, err, forcible. */
-  add(key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
+  add(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
   /** Like add, but never evicts. */
-  safe_add(key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
+  safe_add(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
   /** Stores only when the key exists ("not found" error otherwise). */
-  replace(key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
+  replace(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
   /** Removes a key. */
-  delete(key: string): void;
+  delete(this: NgxSharedDict<V>, key: string): void;
   /**
    * Adds `value` to a number; with `init` an absent key starts at init (and `init_ttl` sets
    * its expiry). Returns the new value, or nil and "not found" / "not a number".
    */
-  incr(key: string, value: number, init?: number, init_ttl?: number): LuaMultiReturn<[number, undefined, boolean] | [undefined, string, boolean]>;
+  incr(this: NgxSharedDict<V>, key: string, value: number, init?: number, init_ttl?: number): LuaMultiReturn<[number, undefined, boolean] | [undefined, string, boolean]>;
   /** Pushes onto the head of a list value; returns the new length or nil and err. */
-  lpush(key: string, value: string | number): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  lpush(this: NgxSharedDict<V>, key: string, value: string | number): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Pushes onto the tail of a list value; returns the new length or nil and err. */
-  rpush(key: string, value: string | number): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  rpush(this: NgxSharedDict<V>, key: string, value: string | number): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Pops the head of a list value; nil when empty. */
-  lpop(key: string): LuaMultiReturn<[string | number | undefined, string | undefined]>;
+  lpop(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[string | number | undefined, string | undefined]>;
   /** Pops the tail of a list value; nil when empty. */
-  rpop(key: string): LuaMultiReturn<[string | number | undefined, string | undefined]>;
+  rpop(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[string | number | undefined, string | undefined]>;
   /** Length of a list value (0 when absent), or nil and err. */
-  llen(key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  llen(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Remaining time to live in seconds (0 when it never expires), or nil and err. */
-  ttl(key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  ttl(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Sets a key's time to live in seconds (0: never expires). */
-  expire(key: string, exptime: number): LuaMultiReturn<[boolean, string | undefined]>;
+  expire(this: NgxSharedDict<V>, key: string, exptime: number): LuaMultiReturn<[boolean, string | undefined]>;
   /** Marks every item expired (memory is freed lazily). */
-  flush_all(): void;
+  flush_all(this: NgxSharedDict<V>): void;
   /** Frees up to `max_count` expired items (all when 0 or absent); returns how many. */
-  flush_expired(max_count?: number): number;
+  flush_expired(this: NgxSharedDict<V>, max_count?: number): number;
   /** Up to `max_count` keys (1024 by default, all when 0); locks the dict while it runs. */
-  get_keys(max_count?: number): string[];
+  get_keys(this: NgxSharedDict<V>, max_count?: number): string[];
   /** Size of the zone in bytes, as configured by lua_shared_dict. */
-  capacity(): number;
+  capacity(this: NgxSharedDict<V>): number;
   /** Free pages in bytes (slab memory not yet used). */
-  free_space(): number;
+  free_space(this: NgxSharedDict<V>): number;
 }
 
 /** The shared dicts by name: typed by `SharedDictSchemas`, nil when not configured. */
@@ -173,6 +174,8 @@ interface NgxWorker {
   pid(): number;
   /** This worker's ordinal number, 0 to count-1; nil in init and in the master. */
   id(): number | undefined;
+  /** The OS process ids of all workers; nil and err in init and init_worker. */
+  pids(): LuaMultiReturn<[number[], undefined] | [undefined, string]>;
   /** Number of worker processes configured. Phases: all. */
   count(): number;
 }
@@ -191,53 +194,57 @@ interface NgxConfig {
   readonly subsystem: "http" | "stream";
   /** lua-nginx-module version as a number (10023 for 0.10.23). */
   readonly ngx_lua_version: number;
-  /** Whether the current process is the master's helper started by `nginx -t`. */
-  readonly is_console: boolean;
 }
 
 /** A cosocket TCP connection. Phases: rewrite, access, content, timer, ssl_cert, ssl_session_fetch. */
 interface NgxTcpSocket {
   /** Connects to `host:port` or a `unix:` path; returns 1 or nil and err. */
-  connect(host: string, port?: number, options?: { pool?: string; pool_size?: number; backlog?: number }): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  connect(this: NgxTcpSocket, host: string, port?: number, options?: { pool?: string; pool_size?: number; backlog?: number }): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /**
    * TLS handshake: returns the session (or true when `reuse_session` is false), or nil and err.
    * Verifies the peer against lua_ssl_trusted_certificate when `ssl_verify` is true.
    */
-  sslhandshake(reuse_session?: unknown, server_name?: string, ssl_verify?: boolean, send_status_req?: boolean): LuaMultiReturn<[unknown, undefined] | [undefined, string]>;
+  sslhandshake(this: NgxTcpSocket, reuse_session?: unknown, server_name?: string, ssl_verify?: boolean, send_status_req?: boolean): LuaMultiReturn<[unknown, undefined] | [undefined, string]>;
   /** Sends data; returns the bytes sent, or nil and err. */
-  send(data: string | (string | number)[]): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  send(this: NgxTcpSocket, data: string | (string | number)[]): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Receives a line ("*l", default), everything ("*a") or a byte count; nil, err, partial on failure. */
-  receive(pattern?: "*l" | "*a" | number): LuaMultiReturn<[string, undefined, undefined] | [undefined, string, string | undefined]>;
+  receive(this: NgxTcpSocket, pattern?: "*l" | "*a" | number): LuaMultiReturn<[string, undefined, undefined] | [undefined, string, string | undefined]>;
   /** Receives up to `size` bytes as soon as any arrive. */
-  receiveany(size: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
+  receiveany(this: NgxTcpSocket, size: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
   /** Returns an iterator that reads up to the delimiter `pattern`. */
-  receiveuntil(pattern: string, options?: { inclusive?: boolean }): (this: void, size?: number) => LuaMultiReturn<[string | undefined, string | undefined, string | undefined]>;
+  receiveuntil(this: NgxTcpSocket, pattern: string, options?: { inclusive?: boolean }): (this: void, size?: number) => LuaMultiReturn<[string | undefined, string | undefined, string | undefined]>;
   /** Closes the connection; returns 1 or nil and err. */
-  close(): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  close(this: NgxTcpSocket): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sets one timeout for connect, send and read, in milliseconds. */
-  settimeout(ms: number): void;
+  settimeout(this: NgxTcpSocket, ms: number): void;
   /** Sets connect, send and read timeouts in milliseconds. */
-  settimeouts(connect_ms: number, send_ms: number, read_ms: number): void;
+  settimeouts(this: NgxTcpSocket, connect_ms: number, send_ms: number, read_ms: number): void;
   /** Sets a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"). */
-  setoption(option: string, value: number | boolean): LuaMultiReturn<[boolean, string | undefined]>;
+  setoption(this: NgxTcpSocket, option: string, value: number | boolean): LuaMultiReturn<[boolean, string | undefined]>;
   /** Returns the connection to the pool (idle `timeout` ms, `size` per pool); 1 or nil and err. */
-  setkeepalive(timeout?: number, size?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  setkeepalive(this: NgxTcpSocket, timeout?: number, size?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** How many times this connection was reused from the pool, or nil and err. */
-  getreusedtimes(): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  getreusedtimes(this: NgxTcpSocket): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  /** Binds the local address before connect; returns 1 or nil and err. */
+  bind(this: NgxTcpSocket, address: string): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  /** Reads a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"); value or nil and err. */
+  getoption(this: NgxTcpSocket, option: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
+  /** Sets the client certificate and key (cdata from ngx.ssl parse_pem_*) for the next sslhandshake; true or nil and err. */
+  setclientcert(this: NgxTcpSocket, cert: import("ngx.ssl").ParsedCert | undefined, pkey: import("ngx.ssl").ParsedKey | undefined): LuaMultiReturn<[true, undefined] | [undefined, string]>;
 }
 
 /** A cosocket UDP socket. Phases: rewrite, access, content, timer, ssl_cert. */
 interface NgxUdpSocket {
   /** Sets the peer; returns 1 or nil and err. */
-  setpeername(host: string, port?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  setpeername(this: NgxUdpSocket, host: string, port?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sends a datagram; returns 1 or nil and err. */
-  send(data: string): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  send(this: NgxUdpSocket, data: string): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Receives a datagram of at most `size` bytes (8192 by default). */
-  receive(size?: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
+  receive(this: NgxUdpSocket, size?: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
   /** Closes the socket. */
-  close(): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  close(this: NgxUdpSocket): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sets the receive timeout in milliseconds. */
-  settimeout(ms: number): void;
+  settimeout(this: NgxUdpSocket, ms: number): void;
 }
 
 /** @noSelf */
@@ -246,6 +253,8 @@ interface NgxSocket {
   tcp(): NgxTcpSocket;
   /** A new UDP cosocket. Phases: rewrite, access, content, timer, ssl_cert. */
   udp(): NgxUdpSocket;
+  /** A new stream cosocket (for `unix:` paths; the same object as tcp). Phases: as for tcp. */
+  stream(): NgxTcpSocket;
   /** Connects a new TCP cosocket in one call; returns it, or nil and err. Phases: as for tcp. */
   connect(host: string, port?: number): LuaMultiReturn<[NgxTcpSocket, undefined] | [undefined, string]>;
 }

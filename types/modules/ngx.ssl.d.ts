@@ -20,15 +20,15 @@ declare module "ngx.ssl" {
   export function set_der_priv_key(this: void, der: string): LuaMultiReturn<[true, undefined] | [undefined, string]>;
   /** The SNI the client sent, or nil (no SNI). Phases: ssl_cert, and later phases over TLS. */
   export function server_name(this: void): LuaMultiReturn<[string | undefined, string | undefined]>;
-  /** The server address the client connected to, raw bytes, and its type ("inet", "inet6", "unix"). */
-  export function raw_server_addr(this: void): LuaMultiReturn<[string | undefined, string | undefined]>;
-  /** The server port the client connected to. */
+  /** The server address the client connected to (raw bytes) and its type; nil, nil, err on failure. Phases: ssl_cert, ssl_client_hello. */
+  export function raw_server_addr(this: void): LuaMultiReturn<[string, "inet" | "inet6" | "unix", undefined] | [undefined, undefined, string]>;
+  /** The server port the client connected to, or nil and err. Phases: ssl_cert, ssl_client_hello. */
   export function server_port(this: void): LuaMultiReturn<[number | undefined, string | undefined]>;
-  /** The client address, raw bytes, and its type. */
-  export function raw_client_addr(this: void): LuaMultiReturn<[string | undefined, string | undefined]>;
-  /** The TLS version number (0x0303 for TLS 1.2). */
+  /** The client address (raw bytes) and its type; nil, nil, err on failure. Phases: ssl_cert, ssl_client_hello. */
+  export function raw_client_addr(this: void): LuaMultiReturn<[string, "inet" | "inet6" | "unix", undefined] | [undefined, undefined, string]>;
+  /** The negotiated TLS version number (0x0303 for TLS 1.2), or nil and err. Phases: ssl_cert, ssl_client_hello. */
   export function get_tls1_version(this: void): LuaMultiReturn<[number | undefined, string | undefined]>;
-  /** The TLS version name ("TLSv1.2"). */
+  /** The negotiated TLS version name ("TLSv1.2"), or nil and err ("unknown version"). Phases: ssl_cert, ssl_client_hello. */
   export function get_tls1_version_str(this: void): LuaMultiReturn<[string | undefined, string | undefined]>;
   /** Converts a PEM chain to DER. Phases: all. */
   export function cert_pem_to_der(this: void, pem: string): LuaMultiReturn<[string, undefined] | [undefined, string]>;
@@ -40,4 +40,16 @@ declare module "ngx.ssl" {
   export function parse_pem_priv_key(this: void, pem: string): LuaMultiReturn<[ParsedKey, undefined] | [undefined, string]>;
   /** Requests a client certificate verified against `ca_certs` (parsed chain). Phases: ssl_cert. */
   export function verify_client(this: void, ca_certs?: ParsedCert, depth?: number): LuaMultiReturn<[true, undefined] | [undefined, string]>;
+  /** `get_tls1_version()` value of SSL 3.0 (0x0300). */
+  export const SSL3_VERSION: 0x0300;
+  /** `get_tls1_version()` value of TLS 1.0 (0x0301). */
+  export const TLS1_VERSION: 0x0301;
+  /** `get_tls1_version()` value of TLS 1.1 (0x0302). */
+  export const TLS1_1_VERSION: 0x0302;
+  /** `get_tls1_version()` value of TLS 1.2 (0x0303). */
+  export const TLS1_2_VERSION: 0x0303;
+  /** `get_tls1_version()` value of TLS 1.3 (0x0304). */
+  export const TLS1_3_VERSION: 0x0304;
+  /** lua-resty-core version of this module ("0.1.25"). */
+  export const version: string;
 }
