@@ -32,6 +32,8 @@ interface Plugin {
   init_worker?: PhaseHandler;
   /** Runs in ssl_certificate_by_lua* for each full TLS handshake (resty-ts dispatcher only). */
   ssl_cert?: PhaseHandler;
+  /** Runs in ssl_client_hello_by_lua* for each TLS handshake, resumed ones too (resty-ts dispatcher only). */
+  ssl_client_hello?: PhaseHandler;
   /** Runs in rewrite_by_lua* for each request. */
   rewrite?: PhaseHandler;
   /** Runs in access_by_lua* for each request (resty-ts dispatcher only). */
