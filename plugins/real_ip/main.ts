@@ -1,0 +1,117 @@
+// real_ip: the client address behind trusted proxies, resolved in the rewrite phase as nginx's
+// realip module would (plus RFC 7239 Forwarded), handed to the other plugins (ngx.ctx, read by
+// plugins/lib/client.ts) and to the upstream (X-Real-IP, X-Forwarded-For,
+// X-Original-Forwarded-For). The logic lives in walk.ts, forwarded.ts and connection.ts.
+import { load } from "../lib/config";
+import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
+import { parser, settings, Source } from "./config";
+import { mayName, withoutNames } from "./connection";
+import { parseForwardedLine, walkForwarded } from "./forwarded";
+import { DECLINED, joinedIsAmbiguous, step, stepAddress, walkLine, walkLines } from "./walk";
+
+const [config] = load("real_ip", parser);
+// With a bad config (logged once by `load`) nobody is trusted: the address stays the peer and
+// the upstream headers are still overwritten, so a client cannot spoof them.
+const active = config !== undefined ? settings(config) : undefined;
+const [nobody] = compileCidrs([]);
+const trusted = (active !== undefined ? active.trusted : nobody) as CidrSet;
+const recursive = active !== undefined ? active.recursive : true;
+const source = active !== undefined ? active.source : Source.XForwardedFor;
+const variable = active !== undefined ? active.variable : "http_x_forwarded_for";
+const headerKey = active !== undefined ? active.headerKey : "x-forwarded-for";
+
+/** Names a client may not list in Connection (lowercase). */
+const protectedNames = new LuaTable<string, boolean>();
+for (const name of ["x-forwarded-for", "x-real-ip", "x-original-forwarded-for", "forwarded", headerKey]) protectedNames.set(name, true);
+
+const vars = ngx.var;
+const req = ngx.req;
+const sub = string.sub;
+const concat = table.concat;
+const tostring_ = tostring;
+
+// Peers repeat (the load balancers): remember the last one's trust to skip parsing it again.
+let lastPeer = "";
+let lastPeerTrusted = false;
+
+/** The value(s) of a header as the list of its lines (only for headers that are present). */
+function headerLines(this: void, key: string): string[] {
+  const [headers] = req.get_headers(0);
+  const value = headers.get(key);
+  if (value === undefined) return [];
+  if (type(value) === "table") return value as unknown as string[];
+  return [value as string];
+}
+
+function rewrite(this: void): void {
+  const peer = vars.remote_addr as string;
+  let peerTrusted = lastPeerTrusted;
+  if (peer !== lastPeer) {
+    peerTrusted = cidrContains(trusted, peer);
+    lastPeer = peer;
+    lastPeerTrusted = peerTrusted;
+  }
+  const original = vars.http_x_forwarded_for;
+  let client: string | undefined;
+  let port: string | undefined;
+  let chain: string | undefined; // the trusted part of X-Forwarded-For, before the peer
+  if (peerTrusted) {
+    if (source === Source.XForwardedFor) {
+      if (original !== undefined) {
+        if (!joinedIsAmbiguous(original)) {
+          if (walkLine(original, trusted, recursive, true) !== DECLINED) {
+            client = stepAddress(original);
+            chain = sub(original, step.start);
+          }
+        } else {
+          const lines = headerLines("x-forwarded-for");
+          const at = walkLines(lines, trusted, recursive, true);
+          if (at >= 0) {
+            client = stepAddress(lines[at]);
+            const parts = [sub(lines[at], step.start)];
+            for (let i = at + 1; i < lines.length; i++) parts[parts.length] = lines[i];
+            chain = concat(parts, ", ");
+          }
+        }
+      }
+    } else if (source === Source.Header) {
+      if (vars[variable] !== undefined) {
+        // $http_x_real_ip also matches X_Real_IP: take the first line of the real name.
+        const [line] = headerLines(headerKey);
+        if (line !== undefined && walkLine(line, trusted, recursive, true) !== DECLINED) client = stepAddress(line);
+      }
+    } else if (source === Source.Forwarded) {
+      if (vars.http_forwarded !== undefined) {
+        const lines = headerLines("forwarded");
+        const nodes: (string | false)[] = [];
+        for (const line of lines) parseForwardedLine(line, nodes);
+        const at = walkForwarded(nodes, trusted, recursive, true);
+        if (at >= 0) client = stepAddress(nodes[at] as string);
+      }
+    } else {
+      const address = vars.proxy_protocol_addr;
+      if (address !== undefined && address !== "" && walkLine(address, trusted, recursive, true) !== DECLINED) {
+        client = stepAddress(address);
+        port = vars.proxy_protocol_port;
+        step.port = undefined;
+      }
+    }
+  }
+  if (client !== undefined) {
+    if (step.port !== undefined) port = tostring_(step.port);
+    const ctx = ngx.ctx;
+    ctx.clientIp = client;
+    ctx.clientPort = port;
+    if (chain === undefined) chain = client;
+  } else {
+    client = peer;
+  }
+  req.set_header("X-Real-IP", client);
+  req.set_header("X-Forwarded-For", chain === undefined ? peer : `${chain}, ${peer}`);
+  if (original !== undefined) req.set_header("X-Original-Forwarded-For", original);
+  const connection = vars.http_connection;
+  if (connection !== undefined && mayName(connection)) req.set_header("Connection", withoutNames(connection, protectedNames));
+}
+
+const plugin: Plugin = { name: "real_ip", rewrite };
+export = plugin;
