@@ -455,6 +455,7 @@ void *X509_NAME_ENTRY_get_data(const void *entry);
 const void *X509_get0_notAfter(const void *x);
 int ASN1_TIME_diff(int *pday, int *psec, const void *from, const void *to);
 int X509_check_private_key(const void *x, const void *pkey);
+int SSL_set_session_id_context(void *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
 `);
 
 /** A certificate chain as ngx.ssl.parse_pem_cert returns it (`STACK_OF(X509) *`). */
@@ -530,5 +531,13 @@ export function privateKeyKind(key: PrivateKey): string {
   if (id === KEY_RSA) return "rsa";
   if (id === KEY_EC) return "ecdsa";
   return `type ${id}`;
+}
+
+/**
+ * Sets a connection's session id context (libssl; at most 32 bytes): sessions made under one
+ * context are never resumed under another. `ssl` is an `SSL *`. Returns whether it was set.
+ */
+export function setSessionIdContext(ssl: unknown, context: string): boolean {
+  return C.SSL_set_session_id_context(ssl, context, context.length) === 1;
 }
 // ---- end X509 ----

@@ -1,0 +1,232 @@
+// The admin API: add, replace and remove certificates at runtime, in every worker within a
+// second (through the store's shared dict), kept in a state file that is read again at start.
+//   GET    <path>        the certificates (ids, hosts, key types, expiry; never keys)
+//   GET    <path>/<id>   one of them
+//   PUT    <path>/<id>   {"cert": "<PEM>", "key": "<PEM>", "hosts": ["a.example.com"]?}
+//   DELETE <path>/<id>
+// Only API certificates (ids "api:<id>") can be changed here.
+import * as cjson from "cjson.safe";
+import * as store from "./store";
+import { check, type Certificate } from "./certificate";
+import { clientIp } from "../lib/client";
+import { cidrContains, type CidrSet } from "../lib/ip";
+import { readFile } from "./files";
+
+/** The admin API as main.ts sets it up. */
+export interface AdminSettings {
+  path: string;
+  allow: CidrSet;
+  token?: string;
+  /** Absolute path of the state file. */
+  stateFile: string;
+  dict: NgxSharedDict<string | number>;
+}
+
+const ID_PATTERN = "^[%w._-]+$";
+const MAX_ID = 200;
+const LOCK_KEY = "lock:admin";
+
+/** One certificate as the state file keeps it. */
+interface Saved {
+  id: string;
+  cert: string;
+  key: string;
+  hosts?: string[];
+}
+
+/** `{"<key>": [...]}`; cjson would write an empty list as `{}`. */
+function listJson(this: void, key: string, list: unknown[]): string {
+  if (list.length === 0) return `{"${key}":[]}`;
+  const [text] = cjson.encode({ [key]: list });
+  return text as string;
+}
+
+function respond(this: void, status: number, body: unknown): never {
+  ngx.status = status;
+  ngx.header["Content-Type"] = "application/json";
+  ngx.header["Cache-Control"] = "no-store";
+  ngx.say(type(body) === "string" ? body : cjson.encode(body));
+  return ngx.exit(status);
+}
+
+function describeEntry(this: void, entry: Certificate): unknown {
+  const [colon] = string.find(entry.id, ":", 1, true);
+  return {
+    id: string.sub(entry.id, (colon ?? 0) + 1),
+    source: string.sub(entry.id, 1, (colon ?? 1) - 1),
+    hosts: entry.hosts,
+    key_type: entry.kind,
+    not_after: entry.not_after,
+    expired: entry.not_after < ngx.time(),
+  };
+}
+
+
+function requestBody(this: void): string | undefined {
+  ngx.req.read_body();
+  const data = ngx.req.get_body_data();
+  if (data !== undefined) return data;
+  const file = ngx.req.get_body_file();
+  if (file === undefined) return undefined;
+  const [text] = readFile(file);
+  return text;
+}
+
+/** The API certificates as they will be after `id` becomes `replacement` (nil: removed). */
+function savedList(this: void, id: string, replacement: Saved | undefined): Saved[] {
+  const list: Saved[] = [];
+  for (const [entryId, entry] of store.all()) {
+    if (string.sub(entryId, 1, 4) !== "api:" || entryId === `api:${id}`) continue;
+    list.push({ id: string.sub(entryId, 5), cert: entry.cert, key: entry.key, hosts: entry.given_hosts });
+  }
+  if (replacement !== undefined) list.push(replacement);
+  table.sort(list, (a, b) => a.id < b.id);
+  return list;
+}
+
+/** Writes the state file atomically (a temporary file renamed over it). */
+export function save(this: void, file: string, list: Saved[]): LuaMultiReturn<[true, undefined] | [undefined, string]> {
+  const text = listJson("certificates", list);
+  const temporary = `${file}.${ngx.worker.pid()}.tmp`;
+  const [handle, openError] = io.open(temporary, "wb");
+  if (handle === undefined) return $multi(undefined, `cannot write ${temporary}: ${openError}`);
+  const [written, writeError] = handle.write(text);
+  handle.close();
+  if (written === undefined) {
+    os.remove(temporary);
+    return $multi(undefined, `cannot write ${temporary}: ${writeError}`);
+  }
+  const [renamed, renameError] = os.rename(temporary, file);
+  if (!renamed) {
+    os.remove(temporary);
+    return $multi(undefined, `cannot replace ${file}: ${renameError}`);
+  }
+  return $multi(true, undefined);
+}
+
+/**
+ * Reads the state file and publishes each certificate in it (at load, in the master). A
+ * missing file is an empty state; a bad certificate is logged once naming the file and id.
+ */
+export function restore(this: void, file: string, dict: NgxSharedDict<string | number>): void {
+  const [text] = readFile(file);
+  if (text === undefined) return;
+  const [state] = cjson.decode(text);
+  const list = type(state) === "table" ? (state as { certificates?: unknown }).certificates : undefined;
+  if (type(list) !== "table") {
+    ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file} is not a state file written by the admin API; ignored`);
+    return;
+  }
+  for (const item of list as Saved[]) {
+    const id = type(item) === "table" ? item.id : undefined;
+    if (type(id) !== "string") {
+      ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: an entry without an id; ignored`);
+      continue;
+    }
+    const [certificate, problem] = check(`api:${id}`, item.cert, item.key, item.hosts);
+    if (certificate === undefined) ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: certificate "${id}" refused: ${problem}`);
+    else store.publish(dict, certificate.id, certificate);
+  }
+}
+
+function lock(this: void, dict: NgxSharedDict<string | number>): boolean {
+  for (let i = 0; i < 500; i++) {
+    const [ok] = dict.add(LOCK_KEY, 1, 10);
+    if (ok) return true;
+    ngx.sleep(0.01);
+  }
+  return false;
+}
+
+/** A host and key type `certificate` shares with another API certificate, as a message. */
+function conflict(this: void, certificate: Certificate): string | undefined {
+  for (const [id, entry] of store.all()) {
+    if (string.sub(id, 1, 4) !== "api:" || id === certificate.id || entry.kind !== certificate.kind) continue;
+    for (const host of entry.hosts) {
+      for (const wanted of certificate.hosts) {
+        if (host === wanted) return `host "${host}" already has an ${entry.kind} certificate: "${string.sub(id, 5)}" (remove it first)`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Changes `id` (nil certificate: removes it) under the lock: state file first, then the dict. */
+function change(this: void, settings: AdminSettings, id: string, certificate: Certificate | undefined, saved: Saved | undefined): void {
+  if (!lock(settings.dict)) return respond(503, { error: "another change is in progress; try again" });
+  store.sync(settings.dict);
+  if (certificate !== undefined) {
+    const problem = conflict(certificate);
+    if (problem !== undefined) {
+      settings.dict.delete(LOCK_KEY);
+      return respond(409, { error: problem });
+    }
+  } else if (store.get(`api:${id}`) === undefined) {
+    settings.dict.delete(LOCK_KEY);
+    return respond(404, { error: `no certificate "${id}"` });
+  }
+  const [saved_, saveError] = save(settings.stateFile, savedList(id, saved));
+  if (saved_ === undefined) {
+    settings.dict.delete(LOCK_KEY);
+    ngx.log(ngx.ERR, `resty-ts: cert_selection: admin API: ${saveError}`);
+    return respond(500, { error: `the change could not be persisted: ${saveError}` });
+  }
+  const [published, publishError] = store.publish(settings.dict, `api:${id}`, certificate);
+  store.sync(settings.dict);
+  settings.dict.delete(LOCK_KEY);
+  if (published === undefined) return respond(507, { error: publishError });
+  if (certificate === undefined) return respond(200, { removed: id });
+  return respond(200, describeEntry(certificate));
+}
+
+function put(this: void, settings: AdminSettings, id: string): void {
+  const [body] = cjson.decode(requestBody() ?? "");
+  if (type(body) !== "table") return respond(400, { error: 'the body must be a JSON object {"cert": "<PEM>", "key": "<PEM>", "hosts": [...]}' });
+  const input = body as LuaTable<string, unknown>;
+  for (const [key] of pairs(input)) {
+    if (key !== "cert" && key !== "key" && key !== "hosts") return respond(400, { error: `unknown key "${tostring(key)}" (known: cert, key, hosts)` });
+  }
+  const hosts = input.get("hosts");
+  if (hosts !== undefined && (type(hosts) !== "table" || (hosts as unknown[]).length === 0)) {
+    return respond(400, { error: "hosts must be a non-empty list of host names" });
+  }
+  const [certificate, problem] = check(`api:${id}`, input.get("cert"), input.get("key"), hosts as unknown[] | undefined);
+  if (certificate === undefined) return respond(400, { error: problem });
+  change(settings, id, certificate, { id, cert: certificate.cert, key: certificate.key, hosts: certificate.given_hosts });
+}
+
+function authorised(this: void, settings: AdminSettings): boolean {
+  const ip = clientIp();
+  if (ip === undefined || !cidrContains(settings.allow, ip)) return false;
+  if (settings.token === undefined) return true;
+  const header = ngx.var.http_authorization;
+  if (header === undefined || string.sub(header, 1, 7) !== "Bearer ") return false;
+  // Comparing digests: the time taken says nothing about the token's characters.
+  return ngx.sha1_bin(string.sub(header, 8)) === ngx.sha1_bin(settings.token);
+}
+
+/** Answers a request under the API path (`rest` is what follows the path). */
+export function handle(this: void, settings: AdminSettings, rest: string): void {
+  if (!authorised(settings)) return respond(403, { error: "forbidden" });
+  const method = ngx.req.get_method();
+  store.sync(settings.dict);
+  if (rest === "" || rest === "/") {
+    if (method !== "GET") return respond(405, { error: "use GET here, or PUT/DELETE <path>/<id>" });
+    const list: unknown[] = [];
+    for (const [, entry] of store.all()) list.push(describeEntry(entry));
+    table.sort(list, (a, b) => (a as { id: string }).id < (b as { id: string }).id);
+    return respond(200, listJson("certificates", list));
+  }
+  const id = string.sub(rest, 2);
+  if (string.sub(rest, 1, 1) !== "/" || id.length > MAX_ID || string.find(id, ID_PATTERN)[0] === undefined) {
+    return respond(400, { error: "a certificate id is 1 to 200 letters, digits, '.', '_' or '-'" });
+  }
+  if (method === "GET") {
+    const entry = store.get(`api:${id}`);
+    if (entry === undefined) return respond(404, { error: `no certificate "${id}"` });
+    return respond(200, describeEntry(entry));
+  }
+  if (method === "PUT") return put(settings, id);
+  if (method === "DELETE") return change(settings, id, undefined, undefined);
+  return respond(405, { error: "use GET, PUT or DELETE" });
+}
