@@ -28,6 +28,8 @@ export interface Declarations {
   objectTypes: string[];
   /** Diagnostics of the declaration files themselves. */
   diagnostics: string[];
+  /** Every file of the program (ours, lua-types, language-extensions, TypeScript's lib). */
+  files: string[];
 }
 
 const OPTIONS: ts.CompilerOptions = {
@@ -140,7 +142,8 @@ export function readDeclarations(extra?: string): Declarations {
     };
     visit(file);
   }
-  return { entries, objectTypes: [...objectTypes].sort(), diagnostics };
+  const files = program.getSourceFiles().map((file) => file.fileName);
+  return { entries, objectTypes: [...objectTypes].sort(), diagnostics, files };
 }
 
 /** Whether a member is a method whose first parameter is `this: Name<...>`. */

@@ -1,0 +1,269 @@
+// Compile tests of the OpenResty declarations: TypeScript snippets compiled with TSTL's API
+// and resty-ts' own options (tstl.json) produce the Lua call shapes OpenResty needs
+// (colon calls on objects, dot calls on modules, multiple assignment for LuaMultiReturn),
+// and misuse does not compile.
+import { describe, it, expect, beforeAll } from "vitest";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import ts from "typescript";
+import * as tstl from "typescript-to-lua";
+import { readDeclarations, ROOT } from "./declarations";
+
+const SNIPPETS = resolve(ROOT, "test/types/snippets");
+
+/** The declaration files a snippet compiles against, read once. */
+let declarationFiles: Record<string, string>;
+let options: tstl.CompilerOptions;
+
+beforeAll(() => {
+  declarationFiles = {};
+  for (const file of readDeclarations().files) {
+    // TypeScript's own lib files are loaded by TSTL's virtual host itself.
+    if (!file.includes("/typescript/lib/")) declarationFiles[file] = readFileSync(file, "utf8");
+  }
+  const config = tstl.parseConfigFileWithSystem(resolve(ROOT, "tstl.json"));
+  // The declaration files are given as files; the declarations were checked by the conformance test.
+  options = { ...config.options, types: [], skipLibCheck: true };
+});
+
+interface Compiled {
+  /** Lua by snippet name, whitespace collapsed. */
+  lua: Record<string, string>;
+  /** Diagnostics by snippet name ("line N: message"). */
+  diagnostics: Record<string, string[]>;
+}
+
+/** Compiles the snippets (by name) in one virtual TSTL project. */
+function compile(snippets: Record<string, string>): Compiled {
+  const files: Record<string, string> = { ...declarationFiles };
+  for (const [name, code] of Object.entries(snippets)) files[resolve(SNIPPETS, `${name}.ts`)] = code;
+  const result = tstl.transpileVirtualProject(files, options);
+  const nameOf = (fileName: string) => fileName.startsWith(SNIPPETS) ? fileName.slice(SNIPPETS.length + 1, -3) : fileName;
+  const compiled: Compiled = { lua: {}, diagnostics: {} };
+  for (const name of Object.keys(snippets)) compiled.diagnostics[name] = [];
+  for (const diagnostic of result.diagnostics) {
+    const name = diagnostic.file ? nameOf(diagnostic.file.fileName) : "(global)";
+    const line = diagnostic.file && diagnostic.start !== undefined
+      ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 0;
+    (compiled.diagnostics[name] ??= []).push(`line ${line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`);
+  }
+  for (const file of result.transpiledFiles) {
+    const source = file.sourceFiles.find((f) => f.fileName.startsWith(SNIPPETS));
+    if (source && file.lua) compiled.lua[nameOf(source.fileName)] = collapse(file.lua);
+  }
+  return compiled;
+}
+
+/** One space for any run of whitespace, none just inside brackets: TSTL wraps long calls. */
+const collapse = (lua: string) => lua.replace(/\s+/g, " ").replace(/([({]) /g, "$1").replace(/ ([)}])/g, "$1");
+
+/** Snippets whose Lua is checked below. */
+const SHAPES: Record<string, string> = {
+  shared_dict: `
+    declare global { interface SharedDictSchemas { compile_counts: number } }
+    export function bump(this: void) {
+      const dict = ngx.shared.compile_counts;
+      if (dict === undefined) return;
+      const [value, flags] = dict.get("k");
+      const [total, err] = dict.incr("k", 1, 0);
+      ngx.say(value, flags, total, err);
+    }`,
+  regex: `
+    export function first(this: void, subject: string) {
+      const [m, err] = ngx.re.match(subject, "^a(b)", "jo");
+      if (m === undefined) return err;
+      const [replaced, count] = ngx.re.gsub(subject, "b", "c", "jo");
+      const [from, to] = ngx.re.find(subject, "b", "jo");
+      return [m[1], replaced, count, from, to];
+    }`,
+  cosocket: `
+    export function fetchOne(this: void) {
+      const sock = ngx.socket.tcp();
+      sock.settimeouts(1000, 1000, 1000);
+      const [ok, err] = sock.connect("127.0.0.1", 80);
+      if (ok === undefined) return err;
+      const [line] = sock.receive("*l");
+      sock.setkeepalive(10000, 16);
+      return line;
+    }`,
+  lrucache: `
+    import * as lrucache from "resty.lrucache";
+    const [cache] = lrucache.new<string>(100);
+    export function lookup(this: void, key: string) {
+      const [value, stale] = cache!.get(key);
+      cache!.set(key, "v", 10);
+      return value ?? stale;
+    }`,
+  request: `
+    export function headers(this: void) {
+      const [headers, truncated] = ngx.req.get_headers();
+      if (truncated === "truncated") ngx.exit(ngx.HTTP_BAD_REQUEST);
+      ngx.header["X-Phase"] = ngx.get_phase();
+      return headers;
+    }`,
+  modules: `
+    import newTable = require("table.new");
+    import clearTable = require("table.clear");
+    import * as cjson from "cjson";
+    import * as ssl from "ngx.ssl";
+    import * as semaphore from "ngx.semaphore";
+    import * as ffi from "ffi";
+    const list = newTable<string[]>(8, 0);
+    clearTable(list);
+    const [sema] = semaphore.new(0);
+    export function run(this: void, pem: string) {
+      const [cert, err] = ssl.parse_pem_cert(pem);
+      const [ok] = sema!.wait(1);
+      const buffer = ffi.new("char[?]", 16);
+      return [cert, err, ok, cjson.null, ffi.string(buffer, 4)];
+    }`,
+  callbacks: `
+    export function later(this: void) {
+      ngx.timer.at(0, (premature: boolean, n: number) => { if (!premature) ngx.log(ngx.INFO, n); }, 5);
+      const thread = ngx.thread.spawn((x: number) => x + 1, 1);
+      const [ok, result] = ngx.thread.wait(thread);
+      const [a, b] = ngx.location.capture_multi([["/a"], ["/b", { method: ngx.HTTP_POST }]]);
+      return [ok, result, a.status, b.body];
+    }`,
+};
+
+// Misuse cases: a snippet whose last line is a misuse, and the error it must give.
+const MISUSE: Record<string, { code: string; error: RegExp }> = {
+  wrong_argument_type: { code: "ngx.re.match(42, \"a\");", error: /not assignable to parameter of type 'string'/ },
+  wrong_option_type: { code: "ngx.re.find(\"a\", \"a\", 1);", error: /'number' is not assignable to parameter of type 'string'/ },
+  wrong_dict_value_type: {
+    code: "ngx.shared.misuse_counts!.set(\"k\", \"text\");",
+    error: /'string' is not assignable to parameter of type 'number'/,
+  },
+  detached_dict_method: {
+    code: "const get = ngx.shared.misuse_counts!.get;\nget(\"k\");",
+    error: /The 'this' context of type 'void' is not assignable to method's 'this' of type 'NgxSharedDict<number>'/,
+  },
+  detached_socket_method: {
+    code: "const connect = ngx.socket.tcp().connect;\nconnect(\"127.0.0.1\", 80);",
+    error: /'this' context of type 'void' is not assignable to method's 'this' of type 'NgxTcpSocket'/,
+  },
+  detached_lrucache_method: {
+    code: "import * as lrucache from \"resty.lrucache\";\nconst [cache] = lrucache.new<number>(1);\nconst get = cache!.get;\nget(\"k\");",
+    error: /'this' context of type 'void' is not assignable to method's 'this' of type 'LruCache<number>'/,
+  },
+  unknown_shared_dict: { code: "ngx.shared.not_declared;", error: /Property 'not_declared' does not exist on type 'NgxShared'/ },
+  readonly_constant: { code: "ngx.HTTP_OK = 201;", error: /Cannot assign to 'HTTP_OK' because it is a read-only property/ },
+  readonly_api_table: { code: "ngx.re = ngx.re;", error: /Cannot assign to 're' because it is a read-only property/ },
+  plugin_handler_with_parameters: {
+    code: "export const plugin: Plugin = { name: \"x\", rewrite: (phase: string) => { ngx.log(ngx.INFO, phase); } };",
+    error: /not assignable to type 'PhaseHandler'/,
+  },
+  multi_return_used_as_value: {
+    code: "export const text: string = ngx.re.gsub(\"a\", \"a\", \"b\");",
+    error: /Type 'LuaMultiReturn<.*>' is not assignable to type 'string'/,
+  },
+  unknown_phase_name: { code: "if (ngx.get_phase() === \"rewite\") ngx.say(1);", error: /have no overlap/ },
+  missing_in_debian_cjson: { code: "import * as cjson from \"cjson\";\ncjson.encode(cjson.empty_array);", error: /Property 'empty_array' does not exist/ },
+  missing_ssl_argument: { code: "import * as ssl from \"ngx.ssl\";\nssl.set_cert();", error: /Expected 1 arguments, but got 0/ },
+};
+// The dict used by the misuse cases, declared the way plugins declare theirs.
+const PRELUDE = "declare global { interface SharedDictSchemas { misuse_counts: number } }\nexport {};\n";
+
+/** A misuse case as a file: imports, prelude, set-up lines, then (under @ts-expect-error) the misuse. */
+function misuseFile(code: string, expectError: boolean) {
+  const lines = code.split("\n");
+  const misuse = lines.pop()!;
+  // Imports stay on top, before the prelude's `declare global`.
+  const imports = lines.filter((line) => line.startsWith("import "));
+  const rest = lines.filter((line) => !line.startsWith("import "));
+  return [...imports, PRELUDE, ...rest, ...(expectError ? ["// @ts-expect-error misuse"] : []), misuse].join("\n");
+}
+
+// Everything compiles as one virtual project (one TypeScript program: fast).
+let compiled: Compiled;
+beforeAll(() => {
+  const files: Record<string, string> = { ...SHAPES };
+  for (const [name, { code }] of Object.entries(MISUSE)) {
+    files[`misuse_${name}`] = misuseFile(code, false);
+    files[`expected_${name}`] = misuseFile(code, true);
+  }
+  compiled = compile(files);
+  if (process.env.SHOW_LUA) console.log(Object.keys(SHAPES).map((name) => compiled.lua[name]).join("\n\n"));
+});
+
+describe("compiled call shapes", () => {
+  it("compile without diagnostics", () => {
+    for (const name of Object.keys(SHAPES)) expect({ name, diagnostics: compiled.diagnostics[name] }).toEqual({ name, diagnostics: [] });
+  });
+
+  it("calls shared dict methods with a colon and destructures their results", () => {
+    expect(compiled.lua.shared_dict).toContain("local dict = ngx.shared.compile_counts");
+    expect(compiled.lua.shared_dict).toContain("local value, flags = dict:get(\"k\")");
+    expect(compiled.lua.shared_dict).toContain("local total, err = dict:incr(\"k\", 1, 0)");
+  });
+
+  it("calls ngx.re functions with a dot, captures indexed as in Lua", () => {
+    expect(compiled.lua.regex).toContain("local m, err = ngx.re.match(subject, \"^a(b)\", \"jo\")");
+    expect(compiled.lua.regex).toContain("local replaced, count = ngx.re.gsub(subject, \"b\", \"c\", \"jo\")");
+    expect(compiled.lua.regex).toContain("local from, to = ngx.re.find(subject, \"b\", \"jo\")");
+    expect(compiled.lua.regex).toContain("m[1]");
+  });
+
+  it("calls cosocket methods with a colon", () => {
+    expect(compiled.lua.cosocket).toContain("local sock = ngx.socket.tcp()");
+    expect(compiled.lua.cosocket).toContain("sock:settimeouts(1000, 1000, 1000)");
+    expect(compiled.lua.cosocket).toContain("local ok, err = sock:connect(\"127.0.0.1\", 80)");
+    expect(compiled.lua.cosocket).toContain("local line = sock:receive(\"*l\")");
+    expect(compiled.lua.cosocket).toContain("sock:setkeepalive(10000, 16)");
+  });
+
+  it("calls lrucache's constructor with a dot and its instance with a colon", () => {
+    expect(compiled.lua.lrucache).toContain("local lrucache = require(\"resty.lrucache\")");
+    expect(compiled.lua.lrucache).toContain("local cache = lrucache.new(100)");
+    expect(compiled.lua.lrucache).toContain("local value, stale = cache:get(key)");
+    expect(compiled.lua.lrucache).toContain("cache:set(key, \"v\", 10)");
+  });
+
+  it("calls the ngx API with dots", () => {
+    expect(compiled.lua.request).toContain("local headers, truncated = ngx.req.get_headers()");
+    expect(compiled.lua.request).toContain("ngx.exit(ngx.HTTP_BAD_REQUEST)");
+    expect(compiled.lua.request).toContain("ngx.header[\"X-Phase\"] = ngx.get_phase()");
+  });
+
+  it("requires OpenResty's modules by their own names", () => {
+    const lua = compiled.lua.modules;
+    for (const name of ["table.new", "table.clear", "cjson", "ngx.ssl", "ngx.semaphore", "ffi"]) {
+      expect(lua).toMatch(new RegExp(`local \\w+ = require\\("${name.replace(".", "\\.")}"\\)`));
+    }
+    expect(lua).toContain("local newTable = require(\"table.new\")");
+    expect(lua).toContain("local list = newTable(8, 0)");
+    expect(lua).toContain("clearTable(list)");
+    expect(lua).toContain("local cert, err = ssl.parse_pem_cert(pem)");
+    expect(lua).toContain("local ok = sema:wait(1)");
+    expect(lua).toContain("ffi.new(\"char[?]\", 16)");
+    expect(lua).toContain("ffi.string(buffer, 4)");
+    expect(lua).toContain("cjson.null");
+    expect(lua).not.toContain("@NoResolution");
+  });
+
+  it("passes callbacks without a self parameter and destructures multi-results", () => {
+    const lua = compiled.lua.callbacks;
+    expect(lua).toContain("ngx.timer.at(0, function(premature, n)");
+    expect(lua).toContain("ngx.thread.spawn(function(x) return x + 1 end, 1)");
+    expect(lua).toContain("local ok, result = ngx.thread.wait(thread)");
+    expect(lua).toContain("local a, b = ngx.location.capture_multi({{\"/a\"}, {\"/b\", {method = ngx.HTTP_POST}}})");
+  });
+});
+
+describe("misuse does not compile", () => {
+  it("each misuse compiles cleanly under @ts-expect-error (so each one is an error)", () => {
+    for (const name of Object.keys(MISUSE)) {
+      expect({ name, diagnostics: compiled.diagnostics[`expected_${name}`] }).toEqual({ name, diagnostics: [] });
+    }
+  });
+
+  it("each misuse gives the error it is about, on its own line", () => {
+    for (const [name, { code, error }] of Object.entries(MISUSE)) {
+      const misuseLine = misuseFile(code, false).split("\n").length;
+      const diagnostics = compiled.diagnostics[`misuse_${name}`];
+      expect({ name, diagnostics }).toEqual({ name, diagnostics: expect.arrayContaining([expect.stringMatching(error)]) });
+      for (const diagnostic of diagnostics) expect({ name, diagnostic }).toEqual({ name, diagnostic: expect.stringMatching(new RegExp(`^line ${misuseLine}:`)) });
+    }
+  });
+});
