@@ -1,0 +1,77 @@
+// `resty-ts check` on a plugin with known mistakes (test/kit/fixtures/check): each phase
+// violation is found through the call graph, with file:line, the path and a fix, and calls
+// that are fine where they run (a cosocket in a timer callback, ngx.sleep in rewrite) are not.
+import { afterAll, describe, expect, it } from "vitest";
+import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { tempProject, ROOT } from "./project.ts";
+
+const project = tempProject();
+afterAll(() => project.remove());
+const fixtures = join(ROOT, "test", "kit", "fixtures", "check", "plugins", "bad");
+project.write("tstl.json", JSON.stringify({ extends: "resty-ts/tstl.json", include: ["plugins/**/*.ts"] }));
+mkdirSync(join(project.dir, "plugins", "bad"), { recursive: true });
+for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(project.dir, "plugins", "bad", file.replace(/\.txt$/, "")));
+
+type Finding = { file: string; line: number; kind: string; message: string; fix: string; phase: string; path: string[] };
+const kit = join(ROOT, "kit", "check", "analyze.mjs");
+const { checkProject } = await import(kit);
+const findings: Finding[] = checkProject({ projectDir: project.dir });
+const at = (file: string, line: number) => findings.filter((f) => f.file === `plugins/bad/${file}` && f.line === line);
+
+describe("resty-ts check: phases", () => {
+  it("finds a cosocket created at module load (init)", () => {
+    const [finding] = at("main.ts", 3);
+    expect(finding.message).toMatch(/^ngx\.socket\.tcp is not allowed in init/);
+    expect(finding.fix).toMatch(/init_worker or a timer/);
+    expect(at("main.ts", 37)[0].message).toMatch(/^ngx\.ctx is not allowed in init/);
+  });
+
+  it("follows calls into other modules: a cosocket and a cached ngx.sleep reached from log", () => {
+    expect(at("util.ts", 6).map((f) => f.message)).toEqual([expect.stringMatching(/^ngx\.socket\.tcp is not allowed in log/)]);
+    expect(at("util.ts", 7)[0].message).toMatch(/^sock\.connect is not allowed in log/);
+    const sleep = at("util.ts", 13);
+    expect(sleep).toHaveLength(1);
+    expect(sleep[0].message).toMatch(/^ngx\.sleep is not allowed in log/);
+    expect(sleep[0].path).toEqual(["bad.log handler (plugins/bad/main.ts:34)", "pause (plugins/bad/main.ts:22)"]);
+    expect(sleep[0].fix).toMatch(/ngx\.timer\.at/);
+  });
+
+  it("tells writes from reads: ngx.header written in log", () => {
+    expect(at("main.ts", 27)[0].message).toMatch(/^writing ngx\.header is not allowed in log/);
+    expect(at("main.ts", 15).filter((f) => f.kind === "phase")).toEqual([]); // written in rewrite: fine
+  });
+
+  it("accepts what each phase allows: timer callbacks, ngx.sleep from rewrite, ngx.ctx in header_filter", () => {
+    const phases = findings.filter((f) => f.kind === "phase");
+    expect(phases.filter((f) => f.phase === "timer" || f.phase === "rewrite" || f.phase === "header_filter")).toEqual([]);
+    expect(phases).toHaveLength(7);
+  });
+});
+
+describe("resty-ts check: slow constructs on per-request paths", () => {
+  const slow = (file: string, line: number) => at(file, line).filter((f) => f.kind === "slow").map((f) => f.message);
+  it("reports each with its fix", () => {
+    expect(slow("main.ts", 12)).toEqual([expect.stringMatching(/^new Map/)]);
+    expect(slow("main.ts", 14)).toEqual([expect.stringMatching(/^object spread/)]);
+    expect(slow("main.ts", 21)).toEqual([expect.stringMatching(/^try\/catch/)]);
+    expect(slow("main.ts", 24)).toEqual([expect.stringMatching(/^new Error/)]);
+    expect(slow("main.ts", 26)).toEqual([expect.stringMatching(/^\.map\(\)/), expect.stringMatching(/^a function is created on every call/)]);
+    expect(slow("util.ts", 18)).toEqual([expect.stringMatching(/^split/)]);
+    expect(findings.filter((f) => f.kind === "slow")).toHaveLength(7);
+  });
+
+  it("leaves init-time code alone", () => {
+    expect(findings.filter((f) => f.kind === "slow" && f.phase === "init")).toEqual([]);
+  });
+});
+
+describe("resty-ts check: the command", () => {
+  it("prints file:line:column, the path and the fix, and exits 1", () => {
+    const { status, output } = project.cli("check");
+    expect(status).toBe(1);
+    expect(output).toContain("plugins/bad/util.ts:13:3: error: ngx.sleep is not allowed in log");
+    expect(output).toContain("reached from: bad.log handler (plugins/bad/main.ts:34) -> pause (plugins/bad/main.ts:22)");
+    expect(output).toMatch(/resty-ts check: 14 finding\(s\)/);
+  });
+});
