@@ -290,7 +290,7 @@ function familyObserve(this: Family, value: number, a?: LabelValue, b?: LabelVal
 function familyLabels(this: Family, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
   e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): Series {
   const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
-  return series ?? (this.refusedChild as Series);
+  return series ?? (INERT_CHILD as unknown as Series);
 }
 
 function treeGet(this: Tree, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
@@ -304,6 +304,9 @@ function noop(this: unknown): void {
 
 // ---------------------------------------------------------------------------------------------
 // Slow path: a new label set
+
+/** What `labels` returns for a wrong label count (counted when it happened). */
+const INERT_CHILD = { inc: noop, set: noop, observe: noop };
 
 const CHILD_METHODS = [
   { inc: childCounterInc, set: noop, observe: noop },
@@ -350,10 +353,7 @@ function newSeries(this: void, f: Family, pairs: string): Series {
 function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
   e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue): Series | undefined {
   // At the cap a new label set is refused before any string is built for it.
-  if (!f.internal && f.series.length >= maxSeries) {
-    refuse(f);
-    return undefined;
-  }
+  if (!f.internal && f.series.length >= maxSeries) return undefined;
   const n = f.labelCount;
   const escaped: string[] = [];
   if (n >= 1) escaped.push(text.labelValue(a));
@@ -373,9 +373,10 @@ function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: Label
 function miss(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
   e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue): unknown {
   const f = t.family;
-  const value = f !== undefined ? addSeries(f, a, b, c, d, e, g, h, k) : (t.make as NonNullable<Tree["make"]>)(a, b, c, d, e, g, h, k);
+  // Past a family's cap the value is its refused child: updates to it count as refused.
+  const value = f !== undefined ? addSeries(f, a, b, c, d, e, g, h, k) ?? f.refusedChild : (t.make as NonNullable<Tree["make"]>)(a, b, c, d, e, g, h, k);
   const limit = t.maxSize > 0 ? t.maxSize : f !== undefined && f.internal ? huge : 2 * maxSeries;
-  if (value === undefined || t.size >= limit) return value;
+  if (value === undefined || t.size >= limit || (f !== undefined && value === f.refusedChild)) return value;
   const raw: LabelValue[] = [a ?? "", b ?? "", c ?? "", d ?? "", e ?? "", g ?? "", h ?? "", k ?? ""];
   const n = t.labelCount;
   let node = t.root;
@@ -472,7 +473,6 @@ function sameShape(this: void, f: Family, kind: Kind, labelNames: readonly strin
 }
 
 const TYPE_NAMES = ["counter", "gauge", "histogram"];
-const INERT_CHILD = { inc: noop, set: noop, observe: noop };
 const INERT = { inc: noop, set: noop, observe: noop, labels: (): typeof INERT_CHILD => INERT_CHILD };
 let refusedFamily: Family | undefined;
 
