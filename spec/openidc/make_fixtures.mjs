@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Writes spec/openidc/jwt_fixtures.lua: a JWKS and tokens signed by npm `jose` (an independent
+// implementation) for the busted specs of plugins.openidc.jwk/jws/jwt. Timestamps are fixed, and
+// the specs pass the matching `now`, so the fixtures never expire. Run again to refresh the keys:
+//   node spec/openidc/make_fixtures.mjs
+import { writeFileSync } from "node:fs";
+import { generateKeyPairSync, createHmac } from "node:crypto";
+import { exportJWK, exportSPKI, SignJWT, base64url } from "jose";
+
+const NOW = 1_800_000_000;
+const ISSUER = "https://op.example";
+const CLIENT = "client-1";
+const SECRET = "a-client-secret-of-at-least-32-bytes!";
+
+const keys = {};
+const jwks = [];
+// node:crypto KeyObjects (not WebCrypto keys) so one RSA key signs RS* and PS* of every size.
+async function addKey(kid, type, options) {
+  const { privateKey, publicKey } = generateKeyPairSync(type, options);
+  keys[kid] = { privateKey };
+  jwks.push({ ...(await exportJWK(publicKey)), kid, use: "sig" });
+  return publicKey;
+}
+const rsaPublic = await addKey("rsa1", "rsa", { modulusLength: 2048 });
+await addKey("ec256", "ec", { namedCurve: "P-256" });
+await addKey("ec384", "ec", { namedCurve: "P-384" });
+await addKey("ec521", "ec", { namedCurve: "P-521" });
+await addKey("ed1", "ed25519");
+// Keys the parser must leave out, each with a reason.
+jwks.push({ ...jwks[0], kid: "enc1", use: "enc" });
+jwks.push({ kty: "oct", kid: "oct1", k: base64url.encode(SECRET) });
+jwks.push({ ...jwks[1], kid: "offcurve", y: jwks[1].x });
+jwks.push({ kty: "RSA", kid: "short", n: base64url.encode(Buffer.alloc(128, 0xc5)), e: "AQAB" });
+
+const claims = { iss: ISSUER, aud: CLIENT, sub: "user-1", exp: NOW + 300, iat: NOW - 10, nonce: "n-1" };
+async function sign(kid, alg, extraClaims = {}, header = {}, signOptions = {}) {
+  const key = kid === "secret" ? new TextEncoder().encode(SECRET) : keys[kid].privateKey;
+  return new SignJWT({ ...claims, ...extraClaims })
+    .setProtectedHeader({ alg, ...(kid === "secret" ? {} : { kid }), ...header })
+    .sign(key, signOptions);
+}
+
+const tokens = {
+  RS256: await sign("rsa1", "RS256"),
+  RS384: await sign("rsa1", "RS384"),
+  RS512: await sign("rsa1", "RS512"),
+  PS256: await sign("rsa1", "PS256"),
+  PS384: await sign("rsa1", "PS384"),
+  PS512: await sign("rsa1", "PS512"),
+  ES256: await sign("ec256", "ES256"),
+  ES384: await sign("ec384", "ES384"),
+  ES512: await sign("ec521", "ES512"),
+  EdDSA: await sign("ed1", "EdDSA"),
+  HS256: await sign("secret", "HS256"),
+  HS512: await sign("secret", "HS512"),
+  // ES256 by the P-256 key but labelled with the P-384 key's kid: the curve must match the alg.
+  ES256_wrong_curve: await sign("ec256", "ES256", {}, { kid: "ec384" }),
+  no_kid: await new SignJWT(claims).setProtectedHeader({ alg: "ES256" }).sign(keys.ec256.privateKey),
+  unknown_kid: await sign("rsa1", "RS256", {}, { kid: "rotated" }),
+  crit: await sign("rsa1", "RS256", {}, { crit: ["x-ext"], "x-ext": 1 }, { crit: { "x-ext": true } }),
+  several_aud_no_azp: await sign("rsa1", "RS256", { aud: [CLIENT, "other"] }),
+  several_aud_azp: await sign("rsa1", "RS256", { aud: [CLIENT, "other"], azp: CLIENT }),
+  azp_other: await sign("rsa1", "RS256", { azp: "other" }),
+  aud_list_without_client: await sign("rsa1", "RS256", { aud: ["a", "b"] }),
+  aud_number: await sign("rsa1", "RS256", { aud: 5 }),
+  no_exp: await sign("rsa1", "RS256", { exp: undefined }),
+  exp_string: await sign("rsa1", "RS256", { exp: String(NOW + 300) }),
+  nbf_future: await sign("rsa1", "RS256", { nbf: NOW + 120 }),
+  iat_future: await sign("rsa1", "RS256", { iat: NOW + 120 }),
+  no_iat: await sign("rsa1", "RS256", { iat: undefined }),
+  sub_number: await sign("rsa1", "RS256", { sub: 42 }),
+};
+// HS256 keyed with the RSA public key's PEM (the classic algorithm confusion attack).
+const pem = await exportSPKI(rsaPublic);
+tokens.HS256_rsa_pem = await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: "rsa1" }).sign(new TextEncoder().encode(pem));
+const b64 = (o) => base64url.encode(JSON.stringify(o));
+tokens.none = `${b64({ alg: "none" })}.${b64(claims)}.`;
+tokens.none_sig = `${b64({ alg: "none", kid: "rsa1" })}.${b64(claims)}.${tokens.RS256.split(".")[2]}`;
+const [h, , s] = tokens.RS256.split(".");
+tokens.tampered = `${h}.${b64({ ...claims, sub: "admin" })}.${s}`;
+const hs256 = (input) => `${input}.${base64url.encode(createHmac("sha256", SECRET).update(input).digest())}`;
+tokens.exp_overflow = hs256(`${b64({ alg: "HS256" })}.${base64url.encode(`{"iss":"${ISSUER}","aud":"${CLIENT}","exp":1e999}`)}`);
+tokens.payload_array = hs256(`${b64({ alg: "HS256" })}.${b64([1, 2])}`);
+tokens.payload_not_json = hs256(`${b64({ alg: "HS256" })}.${base64url.encode("{iss:")}`);
+
+const lua = (v) => {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number") return String(v);
+  return `{\n${Object.entries(v).map(([k, x]) => `  [${JSON.stringify(k)}] = ${lua(x)},`).join("\n")}\n}`;
+};
+const out = `-- Generated by spec/openidc/make_fixtures.mjs with npm jose. Do not edit.
+return {
+  now = ${NOW},
+  issuer = ${lua(ISSUER)},
+  client = ${lua(CLIENT)},
+  secret = ${lua(SECRET)},
+  jwks = ${lua(JSON.stringify({ keys: jwks }))},
+  tokens = ${lua(tokens)},
+}
+`;
+writeFileSync(new URL("./jwt_fixtures.lua", import.meta.url), out);
+console.log("wrote spec/openidc/jwt_fixtures.lua");
