@@ -175,10 +175,19 @@ function misuseFile(code: string, expectError: boolean) {
   return [...imports, PRELUDE, ...rest, ...(expectError ? ["// @ts-expect-error misuse"] : []), misuse].join("\n");
 }
 
+/** The TypeScript example of the README's types section, which must stay true. */
+function readmeExample() {
+  const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("<!-- section:types -->"), readme.indexOf("<!-- /section:types -->"));
+  const example = /```ts\n([\s\S]*?)```/.exec(section);
+  if (example === null) throw new Error("no ```ts example in the README's types section");
+  return example[1];
+}
+
 // Everything compiles as one virtual project (one TypeScript program: fast).
 let compiled: Compiled;
 beforeAll(() => {
-  const files: Record<string, string> = { ...SHAPES };
+  const files: Record<string, string> = { ...SHAPES, readme_example: readmeExample() };
   for (const [name, { code }] of Object.entries(MISUSE)) {
     files[`misuse_${name}`] = misuseFile(code, false);
     files[`expected_${name}`] = misuseFile(code, true);
@@ -248,6 +257,14 @@ describe("compiled call shapes", () => {
     expect(lua).toContain("ngx.thread.spawn(function(x) return x + 1 end, 1)");
     expect(lua).toContain("local ok, result = ngx.thread.wait(thread)");
     expect(lua).toContain("local a, b = ngx.location.capture_multi({{\"/a\"}, {\"/b\", {method = ngx.HTTP_POST}}})");
+  });
+});
+
+describe("the README's example", () => {
+  it("compiles and counts with a colon call", () => {
+    expect(compiled.diagnostics.readme_example).toEqual([]);
+    expect(compiled.lua.readme_example).toContain("local hits = ngx.shared.my_plugin_hits");
+    expect(compiled.lua.readme_example).toMatch(/local count, err = hits:incr\(/);
   });
 });
 
