@@ -1,0 +1,229 @@
+// cert_selection's runtime sources in real nginx with 2 workers: the admin API (changes seen by
+// every worker, bad input answered 400, persistence across a restart) and the rescanned directory.
+import { describe, it, expect, afterEach } from "vitest";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, copyFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Nginx } from "../../harness/nginx.mjs";
+import { certDir, makeCert } from "./certs.mjs";
+import { probe, startGateway, type Seen } from "./tls";
+
+const dir = certDir();
+const TOKEN = "0123456789abcdef-admin-token";
+const API = "/.resty-ts/certificates";
+const alpha = makeCert(dir, "alpha.test", { type: "ecdsa" });
+const alphaRsa = makeCert(dir, "alpha.test", { type: "rsa" });
+const alpha2 = makeCert(dir, "alpha.test", { type: "ecdsa", san: ["alpha.test", "alpha2.test"] }, "alpha-second");
+const beta = makeCert(dir, "beta.test");
+const wild = makeCert(dir, "*.apps.test");
+const expired = makeCert(dir, "expired.test", { days: -1 });
+
+let nginx: Nginx | undefined;
+afterEach(async () => {
+  await nginx?.stop();
+  nginx = undefined;
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` holds; generous deadline, no fixed sleeps. */
+async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 15000) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/**
+ * Handshakes (each with GET / to learn the worker) in parallel batches until both workers have
+ * presented a certificate satisfying `wanted`; fails when one never does.
+ */
+async function everyWorker(port: number, servername: string, wanted: (seen: Seen) => boolean, options: Parameters<typeof probe>[2] = {}) {
+  const done = new Set<string>();
+  const deadline = Date.now() + 15000;
+  while (done.size < 2 && Date.now() < deadline) {
+    // A worker not yet synced may refuse the handshake (an RSA-only client, an ECDSA-only name).
+    const batch = await Promise.allSettled(Array.from({ length: 8 }, () => probe(port, servername, { ...options, request: true })));
+    for (const result of batch) if (result.status === "fulfilled" && wanted(result.value)) done.add(result.value.worker ?? "?");
+    if (done.size < 2) await sleep(50);
+  }
+  expect([...done].sort(), `both workers serve the expected certificate for ${servername}`).toEqual(["0", "1"]);
+}
+
+const named = (...names: string[]) => (seen: Seen) => JSON.stringify(seen.names) === JSON.stringify(names);
+
+function api(path: string, init: RequestInit & { token?: string | null } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token !== null) headers.set("Authorization", `Bearer ${init.token ?? TOKEN}`);
+  return nginx!.fetch(`${API}${path}`, { ...init, headers });
+}
+
+function put(id: string, body: unknown) {
+  return api(`/${id}`, { method: "PUT", body: typeof body === "string" ? body : JSON.stringify(body) });
+}
+
+function stateDir() {
+  const state = certDir();
+  chmodSync(state, 0o777);
+  return state;
+}
+
+const adminSection = (stateFile: string, extra: Record<string, unknown> = {}) => ({
+  admin: { token: TOKEN, state_file: stateFile },
+  ...extra,
+});
+
+describe("cert_selection: admin API", () => {
+  it("adds, replaces and removes certificates, seen by every worker", async () => {
+    const state = join(stateDir(), "certs.json");
+    nginx = await startGateway(dir, adminSection(state), { workers: 2, allowLog: [/expired at/] });
+    const port = nginx.ports.tls;
+    expect((await probe(port, "alpha.test")).names).toEqual(["placeholder.invalid"]);
+
+    const added = await put("alpha", { cert: alpha.certPem, key: alpha.keyPem });
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ id: "alpha", source: "api", hosts: ["alpha.test"], key_type: "ecdsa", expired: false });
+    await everyWorker(port, "alpha.test", named("alpha.test"));
+
+    // An RSA certificate for the same name sits beside the ECDSA one.
+    expect((await put("alpha-rsa", { cert: alphaRsa.certPem, key: alphaRsa.keyPem })).status).toBe(200);
+    await everyWorker(port, "alpha.test", (seen) => seen.keyType === "rsa", { sigalgs: "rsa_pss_rsae_sha256" });
+    await everyWorker(port, "alpha.test", (seen) => seen.keyType === "ec");
+
+    // Replacing: the new certificate (with a second name) everywhere.
+    expect((await put("alpha", { cert: alpha2.certPem, key: alpha2.keyPem })).status).toBe(200);
+    await everyWorker(port, "alpha.test", named("alpha.test", "alpha2.test"));
+
+    const listed = await (await api("")).json();
+    expect(listed.certificates.map((c: { id: string }) => c.id).sort()).toEqual(["alpha", "alpha-rsa"]);
+    expect(JSON.stringify(listed)).not.toContain("PRIVATE KEY");
+
+    // Removing the ECDSA one leaves RSA for alpha.test.
+    expect((await api("/alpha", { method: "DELETE" })).status).toBe(200);
+    expect((await api("/alpha", { method: "DELETE" })).status).toBe(404);
+    await everyWorker(port, "alpha.test", (seen) => seen.keyType === "rsa");
+    expect((await probe(port, "alpha2.test")).names).toEqual(["placeholder.invalid"]);
+
+    // Wildcards and an expired certificate (served, flagged).
+    expect((await put("apps", { cert: wild.certPem, key: wild.keyPem })).status).toBe(200);
+    const old = await put("old", { cert: expired.certPem, key: expired.keyPem });
+    expect(await old.json()).toMatchObject({ expired: true });
+    await eventually(async () => (await probe(port, "x.apps.test")).names[0] === "*.apps.test", "the wildcard is served");
+    expect((await probe(port, "x.y.apps.test")).names).toEqual(["placeholder.invalid"]);
+    expect((await probe(port, "expired.test")).names).toEqual(["expired.test"]);
+  });
+
+  it("answers bad input with 400 and a reason, and keeps serving what it served", async () => {
+    const state = join(stateDir(), "certs.json");
+    nginx = await startGateway(dir, adminSection(state), { workers: 2 });
+    const port = nginx.ports.tls;
+    expect((await put("beta", { cert: beta.certPem, key: beta.keyPem })).status).toBe(200);
+    const encrypted = makeCert(dir, "beta.test", { encrypted: true }, "beta-encrypted");
+    const cases: [unknown, RegExp][] = [
+      ["not json", /JSON object/],
+      [{ cert: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", key: beta.keyPem }, /malformed PEM certificate/],
+      [{ cert: beta.certPem, key: alpha.keyPem }, /does not match the certificate/],
+      [{ cert: encrypted.certPem, key: encrypted.keyPem }, /private key is encrypted/],
+      [{ cert: beta.certPem, key: beta.keyPem, hosts: ["gamma.test"] }, /not valid for host "gamma\.test"/],
+      [{ cert: beta.certPem, key: beta.keyPem, hosts: ["*.test"] }, /at least two labels/],
+      [{ cert: beta.certPem, key: beta.keyPem, hosts: [] }, /non-empty list/],
+      [{ cert: beta.certPem }, /private key is not PEM/],
+      [{ cert: beta.certPem, key: beta.keyPem, extra: 1 }, /unknown key "extra"/],
+    ];
+    for (const [body, reason] of cases) {
+      const response = await put("beta", body);
+      expect(response.status, JSON.stringify(body).slice(0, 60)).toBe(400);
+      expect((await response.json()).error).toMatch(reason);
+    }
+    expect((await put("bad id!", { cert: beta.certPem, key: beta.keyPem })).status).toBe(400);
+    // A second ECDSA certificate for a name another API certificate holds: conflict.
+    const betaOther = makeCert(dir, "beta.test", {}, "beta-other");
+    const conflict = await put("beta-other", { cert: betaOther.certPem, key: betaOther.keyPem });
+    expect(conflict.status).toBe(409);
+    expect((await conflict.json()).error).toMatch(/"beta"/);
+    await everyWorker(port, "beta.test", named("beta.test"));
+    expect(JSON.parse(readFileSync(state, "utf8")).certificates.map((c: { id: string }) => c.id)).toEqual(["beta"]);
+  });
+
+  it("refuses callers without the token or from outside `allow`", async () => {
+    const state = join(stateDir(), "certs.json");
+    nginx = await startGateway(dir, { admin: { token: TOKEN, state_file: state, allow: ["10.0.0.0/8"] } });
+    expect((await api("", { token: null })).status).toBe(403);
+    expect((await api("")).status).toBe(403);
+    await nginx.stop();
+    nginx = await startGateway(dir, adminSection(state));
+    expect((await api("", { token: null })).status).toBe(403);
+    expect((await api("", { token: "wrong-token-0123456789" })).status).toBe(403);
+    expect((await api("/x", { method: "PUT", token: "wrong-token-0123456789", body: "{}" })).status).toBe(403);
+    expect((await api("")).status).toBe(200);
+    // Other paths are not the API's.
+    expect(await (await nginx.fetch("/.resty-ts/certificatesX")).text()).toBe("ok\n");
+  });
+
+  it("persists changes and loads them again after a restart", async () => {
+    const state = join(stateDir(), "certs.json");
+    nginx = await startGateway(dir, adminSection(state), { workers: 2 });
+    expect((await put("alpha", { cert: alpha.certPem, key: alpha.keyPem, hosts: ["alpha.test"] })).status).toBe(200);
+    expect((await put("beta", { cert: beta.certPem, key: beta.keyPem })).status).toBe(200);
+    expect((await api("/alpha", { method: "DELETE" })).status).toBe(200);
+    expect((await put("alpha-rsa", { cert: alphaRsa.certPem, key: alphaRsa.keyPem })).status).toBe(200);
+    await nginx.stop();
+    nginx = await startGateway(dir, adminSection(state), { workers: 2 });
+    const port = nginx.ports.tls;
+    expect((await probe(port, "beta.test")).names).toEqual(["beta.test"]);
+    const alphaSeen = await probe(port, "alpha.test");
+    expect(alphaSeen.keyType).toBe("rsa");
+    const listed = await (await api("")).json();
+    expect(listed.certificates.map((c: { id: string }) => c.id).sort()).toEqual(["alpha-rsa", "beta"]);
+  });
+
+  it("logs one line for a broken state file entry and loads the rest", async () => {
+    const state = join(stateDir(), "certs.json");
+    writeFileSync(state, JSON.stringify({ certificates: [
+      { id: "beta", cert: beta.certPem, key: beta.keyPem },
+      { id: "broken", cert: beta.certPem, key: alpha.keyPem },
+    ] }));
+    chmodSync(state, 0o666);
+    nginx = await startGateway(dir, adminSection(state), { allowLog: [/certificate "broken" refused/] });
+    expect(nginx.errorLog()).toMatch(new RegExp(`${state}: certificate "broken" refused: the private key does not match`));
+    expect((await probe(nginx.ports.tls, "beta.test")).names).toEqual(["beta.test"]);
+  });
+});
+
+describe("cert_selection: directory", () => {
+  it("loads pairs and Secret-style folders, picks up changes on rescan, and keeps a pair refused later", async () => {
+    const watched = certDir();
+    copyFileSync(alpha.cert, join(watched, "alpha.crt"));
+    copyFileSync(alpha.key, join(watched, "alpha.key"));
+    mkdirSync(join(watched, "beta-secret"));
+    chmodSync(join(watched, "beta-secret"), 0o755);
+    copyFileSync(beta.cert, join(watched, "beta-secret", "tls.crt"));
+    copyFileSync(beta.key, join(watched, "beta-secret", "tls.key"));
+    for (const f of ["alpha.crt", "alpha.key", "beta-secret/tls.crt", "beta-secret/tls.key"]) chmodSync(join(watched, f), 0o644);
+    nginx = await startGateway(dir, { directory: watched, rescan_interval: 1 }, { workers: 2, allowLog: [/cert_selection: refused/] });
+    const port = nginx.ports.tls;
+    expect((await probe(port, "alpha.test")).names).toEqual(["alpha.test"]);
+    expect((await probe(port, "beta.test")).names).toEqual(["beta.test"]);
+
+    // Replaced in place, the way the kubelet swaps a Secret's files.
+    const staged = join(watched, ".staged.crt");
+    writeFileSync(staged, alpha2.certPem);
+    chmodSync(staged, 0o644);
+    copyFileSync(alpha2.key, join(watched, "alpha.key"));
+    renameSync(staged, join(watched, "alpha.crt"));
+    await everyWorker(port, "alpha.test", named("alpha.test", "alpha2.test"));
+
+    // A broken replacement: logged once naming the file, the previous certificate stays.
+    writeFileSync(join(watched, "beta-secret", "tls.key"), alpha.keyPem);
+    await eventually(async () => /refused .*beta-secret\/tls\.crt: the private key does not match/.test(nginx!.errorLog()), "the bad pair is logged");
+    await sleep(2500);
+    expect(nginx.errorLog().split("\n").filter((l) => l.includes("beta-secret/tls.crt")).length).toBe(1);
+    expect((await probe(port, "beta.test")).names).toEqual(["beta.test"]);
+
+    // Removed: no longer served.
+    rmSync(join(watched, "alpha.crt"));
+    await eventually(async () => (await probe(port, "alpha.test")).names[0] === "placeholder.invalid", "the removed pair is gone");
+    expect(existsSync(join(watched, "alpha.key"))).toBe(true);
+  });
+});
