@@ -84,7 +84,11 @@ export function rawExchange(port: number, request: Buffer | string, timeoutMs = 
   });
 }
 
-/** Counts the HTTP responses in a raw stream (status lines at response starts). */
+/**
+ * Counts the HTTP responses in a raw stream: "ok" answers by their status line, nginx's error
+ * pages by their end (a request line nginx cannot parse gets an HTTP/0.9 answer: no status line).
+ */
 export function countResponses(stream: Buffer): number {
-  return (stream.toString("latin1").match(/HTTP\/1\.1 \d{3} /g) ?? []).length;
+  const text = stream.toString("latin1");
+  return (text.match(/HTTP\/1\.1 200 /g) ?? []).length + (text.match(/<\/html>/g) ?? []).length;
 }
