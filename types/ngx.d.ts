@@ -97,7 +97,7 @@ interface NgxReq {
   get_method(): string;
   /** Changes the request method (a `ngx.HTTP_*` method constant). Phases: rewrite, access, content. */
   set_method(method: number): void;
-  /** Changes the URI; with `jump` true (rewrite only) restarts location matching. */
+  /** Changes the URI; with `jump` true (rewrite only) restarts location matching. Phases: set, rewrite, access, content, header_filter, body_filter. */
   set_uri(uri: string, jump?: boolean, binary?: boolean): void;
   /** Replaces the query string with a string or an args table. Phases: set, rewrite, access, content, header_filter, body_filter, log. */
   set_uri_args(args: string | NgxArgs): void;
@@ -182,17 +182,17 @@ interface NgxWorker {
 
 /** @noSelf */
 interface NgxConfig {
-  /** Whether nginx was built with debug logging. */
+  /** Whether nginx was built with debug logging (`--with-debug`; true for Debian's nginx). Phases: all. */
   readonly debug: boolean;
-  /** The nginx prefix path (`-p`). */
+  /** The nginx prefix path (`-p`). Phases: all. */
   prefix(): string;
-  /** nginx version as a number (1022001 for 1.22.1). */
+  /** nginx version as a number (1022001 for 1.22.1). Phases: all. */
   readonly nginx_version: number;
-  /** The `./configure` arguments nginx was built with. */
+  /** The `./configure` arguments nginx was built with. Phases: all. */
   nginx_configure(): string;
-  /** "http" or "stream". */
+  /** "http" or "stream". Phases: all. */
   readonly subsystem: "http" | "stream";
-  /** lua-nginx-module version as a number (10023 for 0.10.23). */
+  /** lua-nginx-module version as a number (10023 for 0.10.23). Phases: all. */
   readonly ngx_lua_version: number;
 }
 
@@ -267,7 +267,7 @@ interface Ngx {
   ctx: RequestContext;
   /** Response headers to send; see `NgxHeader`. */
   header: NgxHeader;
-  /** Response status; writable before headers are sent (rewrite, access, content, header_filter). */
+  /** Response status; writable before headers are sent (rewrite, access, content, header_filter). Reading it raises an error outside request phases (init, init_worker, timer). */
   status: number;
   /** In body_filter: `arg[1]` is the chunk, `arg[2]` the eof flag. In set_by_lua: the arguments. */
   arg: LuaTable<number, string | boolean | undefined>;
@@ -328,9 +328,9 @@ interface Ngx {
   eof(): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sends the response headers now. Phases: rewrite, access, content. */
   send_headers(): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Whether response headers were already sent. Phases: set, rewrite, access, content, header_filter, body_filter, log. */
+  /** Whether response headers were already sent. Phases: set, rewrite, access, content, header_filter, body_filter, log (raises an error elsewhere). */
   headers_sent: boolean;
-  /** Whether this request is a subrequest. Phases: set, rewrite, access, content, header_filter, body_filter, log. */
+  /** Whether this request is a subrequest. Phases: set, rewrite, access, content, header_filter, body_filter, log (raises an error elsewhere). */
   readonly is_subrequest: boolean;
   /** Registers a callback for when the client closes the connection early (needs lua_check_client_abort). Phases: rewrite, access, content. */
   on_abort(callback: (this: void) => void): LuaMultiReturn<[1, undefined] | [undefined, string]>;

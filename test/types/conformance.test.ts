@@ -22,40 +22,63 @@ const OBJECTS: Record<string, string> = {
   LruCache: "require(\"resty.lrucache\").new(1)",
 };
 
-// Reads the posted entries and answers { checked, failures }.
+/**
+ * Members bound to a request: outside request phases (init, init_worker, timer) reading them
+ * raises "no request found" / "API disabled". They are checked in content_by_lua like the rest;
+ * in a timer they must be the only failures.
+ */
+const REQUEST_ONLY = ["ngx status", "ngx headers_sent", "ngx is_subrequest"];
+
+// Checks the posted entries, in the handler itself (/check) or in a timer (/check-in-timer),
+// and answers { checked, failures }.
 const CHECKER = `
 local cjson = require("cjson")
+local semaphore = require("ngx.semaphore")
+
+local function check(entries)
+  local objects = { ${Object.entries(OBJECTS).map(([name, lua]) => `${name} = ${lua}`).join(", ")} }
+  local failures, checked = {}, 0
+  for _, e in ipairs(entries) do
+    local value, problem = nil, nil
+    if e.root == "ngx" then
+      value = ngx
+    elseif e.root:sub(1, 1) == "@" then
+      value = objects[e.root:sub(2)]
+      if value == nil then problem = "no object to check" end
+    else
+      local ok, loaded = pcall(require, e.root)
+      if ok then value = loaded else problem = "require failed: " .. tostring(loaded) end
+    end
+    for _, key in ipairs(e.path) do
+      if problem then break end
+      if type(value) ~= "table" then problem = "its parent is a " .. type(value) break end
+      local ok, found = pcall(function() return value[key] end)
+      if ok then value = found else problem = "reading it raises an error" end
+    end
+    if not problem then
+      if type(value) ~= e.kind then
+        problem = "is a " .. type(value) .. ", declared " .. e.kind
+      elseif e.value ~= nil and value ~= e.value then
+        problem = "is " .. tostring(value) .. ", declared " .. tostring(e.value)
+      end
+    end
+    checked = checked + 1
+    if problem then failures[#failures + 1] = e.root .. " " .. table.concat(e.path, ".") .. ": " .. problem end
+  end
+  return { checked = checked, failures = failures }
+end
+
 ngx.req.read_body()
 local entries = cjson.decode(ngx.req.get_body_data())
-local objects = { ${Object.entries(OBJECTS).map(([name, lua]) => `${name} = ${lua}`).join(", ")} }
-local failures, checked = {}, 0
-for _, e in ipairs(entries) do
-  local value, problem = nil, nil
-  if e.root == "ngx" then
-    value = ngx
-  elseif e.root:sub(1, 1) == "@" then
-    value = objects[e.root:sub(2)]
-    if value == nil then problem = "no object to check" end
-  else
-    local ok, loaded = pcall(require, e.root)
-    if ok then value = loaded else problem = "require failed: " .. tostring(loaded) end
-  end
-  for _, key in ipairs(e.path) do
-    if problem then break end
-    if type(value) ~= "table" then problem = "its parent is a " .. type(value) break end
-    value = value[key]
-  end
-  if not problem then
-    if type(value) ~= e.kind then
-      problem = "is a " .. type(value) .. ", declared " .. e.kind
-    elseif e.value ~= nil and value ~= e.value then
-      problem = "is " .. tostring(value) .. ", declared " .. tostring(e.value)
-    end
-  end
-  checked = checked + 1
-  if problem then failures[#failures + 1] = e.root .. " " .. table.concat(e.path, ".") .. ": " .. problem end
+local result
+if ngx.var.uri == "/check-in-timer" then
+  local done = semaphore.new(0)
+  assert(ngx.timer.at(0, function() result = check(entries) done:post() end))
+  assert(done:wait(20))
+else
+  result = check(entries)
 end
-ngx.say(cjson.encode({ checked = checked, failures = failures }))
+ngx.say(cjson.encode(result))
 `;
 
 let nginx: Nginx;
@@ -71,7 +94,7 @@ beforeAll(async () => {
         listen 127.0.0.1:${port};
         client_body_buffer_size 1m;
         client_max_body_size 1m;
-        location = /check { content_by_lua_file ${prefix}/lua/conformance.lua; }
+        location /check { content_by_lua_file ${prefix}/lua/conformance.lua; }
     }`,
   });
 });
@@ -81,8 +104,8 @@ afterAll(async () => {
 });
 
 /** Runs the checker in nginx on the entries. */
-async function check(entries: Entry[]): Promise<{ checked: number; failures: string[] }> {
-  const response = await nginx.fetch("/check", { method: "POST", body: JSON.stringify(entries) });
+async function check(entries: Entry[], where = "/check"): Promise<{ checked: number; failures: string[] }> {
+  const response = await nginx.fetch(where, { method: "POST", body: JSON.stringify(entries) });
   expect(response.status).toBe(200);
   const result = await response.json() as { checked: number; failures: string[] | Record<string, never> };
   // cjson encodes an empty list as {}.
@@ -115,6 +138,12 @@ describe("OpenResty declarations", () => {
     const result = await check(declarations.entries);
     expect(result.failures).toEqual([]);
     expect(result.checked).toBe(declarations.entries.length);
+  });
+
+  it("exist outside a request too (in a timer), except the request-bound members", async () => {
+    const result = await check(declarations.entries, "/check-in-timer");
+    expect(result.checked).toBe(declarations.entries.length);
+    expect(result.failures.sort()).toEqual(REQUEST_ONLY.map((member) => `${member}: reading it raises an error`).sort());
   });
 
   it("would fail on a declared member that nginx does not have", async () => {
