@@ -1,0 +1,55 @@
+// API protection: `Authorization: Bearer <JWT>` access tokens validated with the OP's keys.
+// A validated token is remembered per worker until it expires, so repeated calls with the same
+// token cost one table lookup instead of a signature check.
+import * as lrucache from "resty.lrucache";
+import { claimValues, setIdentity } from "./identity";
+import { requireDiscovery } from "./login";
+import { bearerRefused, refuse } from "./respond";
+import { validateToken, UNAVAILABLE } from "./tokens";
+import type { ValidateOptions } from "./jwt";
+import type { OidcConfig } from "./config";
+
+/** A validated token: its identity header values and when it stops being accepted. */
+interface Accepted {
+  values: LuaTable<string, string>;
+  until: number;
+}
+
+const CACHE_SIZE = 4000;
+const accepted = lrucache.new<Accepted>(CACHE_SIZE)[0] as lrucache.LruCache<Accepted>;
+const match = string.match;
+const time = ngx.time;
+
+/** Settings reused for every bearer token; `now` and `keys` are set per validation. */
+let options: ValidateOptions | undefined;
+
+function tokenOptions(this: void, conf: OidcConfig, issuer: string): ValidateOptions {
+  if (options === undefined || options.issuer !== issuer) {
+    options = { issuer, audience: conf.bearerAudience, allowedAlgs: conf.allowed_algs, clockSkew: conf.clock_skew, now: 0 };
+  }
+  (options as { now: number }).now = time();
+  return options;
+}
+
+/** Lets the request through with identity headers from a valid bearer token, or answers 401 / 503. */
+export function bearer(this: void, conf: OidcConfig, vars: NgxVar): void {
+  const authorization = vars.http_authorization;
+  if (authorization === undefined) return bearerRefused(false);
+  const [token] = match(authorization, "^[Bb][Ee][Aa][Rr][Ee][Rr] +([%w%-_.]+)%s*$");
+  if (token === undefined) return bearerRefused(true);
+  const [known] = accepted.get(token);
+  if (known !== undefined && time() < known.until) return setIdentity(conf, known.values);
+  const disco = requireDiscovery(conf);
+  const [claims, reason, status] = validateToken(conf, disco, token, tokenOptions(conf, disco.issuer));
+  if (claims === undefined) {
+    if (status === UNAVAILABLE) {
+      ngx.log(ngx.ERR, `openidc: bearer token not checked, answering 503: ${reason}`);
+      return refuse(UNAVAILABLE);
+    }
+    ngx.log(ngx.INFO, `openidc: bearer token rejected: ${reason}`);
+    return bearerRefused(true);
+  }
+  const values = claimValues(conf, claims);
+  accepted.set(token, { values, until: (claims.get("exp") as number) + conf.clock_skew });
+  return setIdentity(conf, values);
+}

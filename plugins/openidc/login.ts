@@ -1,0 +1,234 @@
+// Browser login by the Authorization Code flow with PKCE (OpenID Connect Core 3.1), logout
+// (RP-Initiated Logout 1.0) and session refresh (refresh_token grant).
+//
+// Each login flow has its own short-lived sealed cookie `<cookie name>_login_<flow id>` holding
+// state, nonce, PKCE verifier and the path to return to, so several tabs can log in at once.
+// The flow id starts the `state` value, so the callback finds its cookie; a state is accepted
+// once (remembered in the shared dict until the flow would have expired).
+import { base64UrlEncode, constantTimeEquals, randomBytes, sha256 } from "../lib/openssl";
+import { clearCookie, namesWithPrefix, setCookie } from "./cookies";
+import { claimValues } from "./identity";
+import { dict, discovery, type Discovery } from "./provider";
+import { loginRequired, redirect, refuse } from "./respond";
+import { seal, unseal } from "./seal";
+import { clearSession, readSession, writeSession, type Session } from "./session";
+import { idTokenOptions, tokenRequest, validateToken, UNAVAILABLE, type TokenResponse } from "./tokens";
+import type { OidcConfig } from "./config";
+
+/** At most this many login flows in progress per browser; more clears the older ones. */
+const MAX_FLOWS = 6;
+
+const find = string.find;
+const format = string.format;
+const byte = string.byte;
+const time = ngx.time;
+
+/** Random bytes, or an error raised (the plugin's guard answers 500): RAND_bytes never fails in practice. */
+function random(this: void, n: number): string {
+  const [bytes, err] = randomBytes(n);
+  if (bytes === undefined) error(`openidc: ${err}`);
+  return bytes;
+}
+
+function hex(this: void, bytes: string): string {
+  let out = "";
+  for (let i = 1; i <= bytes.length; i++) out += format("%02x", byte(bytes, i));
+  return out;
+}
+
+/**
+ * The request target to come back to after login, when it is a plain local path; else "/".
+ * "//host" and "/\host" would send a browser to another site, so they are refused.
+ */
+export function localReturnPath(this: void, target: string | undefined): string {
+  if (target === undefined || find(target, "^/[^/\\]")[0] === undefined || find(target, "[%c%s]")[0] !== undefined) return "/";
+  return target;
+}
+
+/** The redirect_uri: configured absolute, or the configured path on the request's own origin. */
+function redirectUri(this: void, conf: OidcConfig, vars: NgxVar): string {
+  if (conf.redirectAbsolute !== undefined) return conf.redirectAbsolute;
+  return `${vars.scheme}://${vars.http_host ?? vars.host}${conf.redirectPath}`;
+}
+
+function withQuery(this: void, url: string, args: LuaTable<string, string>): string {
+  return `${url}${find(url, "?", 1, true)[0] === undefined ? "?" : "&"}${ngx.encode_args(args as LuaTable<string, unknown>)}`;
+}
+
+/** The OP's discovery document, or the request ends with 503 and one log line. */
+export function requireDiscovery(this: void, conf: OidcConfig): Discovery {
+  const [disco, err] = discovery(conf);
+  if (disco === undefined) {
+    ngx.log(ngx.ERR, `openidc: OpenID Provider unavailable, answering 503: ${err}`);
+    return refuse(UNAVAILABLE);
+  }
+  return disco;
+}
+
+/** Whether the request is clearly an API call (it would not follow a login redirect). */
+export function isApiRequest(this: void, vars: NgxVar): boolean {
+  if (vars.http_x_requested_with !== undefined) return true;
+  const accept = vars.http_accept;
+  return accept !== undefined && find(accept, "application/json", 1, true)[0] !== undefined;
+}
+
+/** Sends the browser to the OP's authorization endpoint with a new flow (or 401 to API calls). */
+export function startLogin(this: void, conf: OidcConfig, vars: NgxVar): never {
+  if (isApiRequest(vars)) return loginRequired();
+  const disco = requireDiscovery(conf);
+  const flowId = hex(random(4));
+  const state = flowId + base64UrlEncode(random(16));
+  const nonce = base64UrlEncode(random(16));
+  const verifier = base64UrlEncode(random(32));
+  const [challengeBytes] = sha256(verifier);
+  const flowName = conf.flowCookiePrefix + flowId;
+  const [sealed, err] = seal(conf.flowKey, flowName, {
+    s: state, n: nonce, v: verifier, r: localReturnPath(vars.request_uri), e: time() + conf.login_timeout,
+  });
+  if (sealed === undefined || challengeBytes === undefined) error(`openidc: cannot seal the login flow: ${err}`);
+  const cookies: string[] = [];
+  const pending = namesWithPrefix(vars.http_cookie, conf.flowCookiePrefix);
+  if (pending.length >= MAX_FLOWS) {
+    for (const name of pending) cookies.push(clearCookie(name, conf.flowCookieAttributes));
+  }
+  cookies.push(setCookie(flowName, sealed as string, conf.flowCookieAttributes, conf.login_timeout));
+  const args = new LuaTable<string, string>();
+  args.set("response_type", "code");
+  args.set("client_id", conf.client_id);
+  args.set("redirect_uri", redirectUri(conf, vars));
+  args.set("scope", conf.scope);
+  args.set("state", state);
+  args.set("nonce", nonce);
+  args.set("code_challenge", base64UrlEncode(challengeBytes as string));
+  args.set("code_challenge_method", "S256");
+  return redirect(withQuery(disco.authorization_endpoint, args), cookies);
+}
+
+/** Ends a callback that cannot complete: one WARN line, the flow cookie cleared, `status`. */
+function callbackFails(this: void, status: number, reason: string, cookies: string[]): never {
+  ngx.log(status === UNAVAILABLE ? ngx.ERR : ngx.WARN, `openidc: login failed (${status}): ${reason}`);
+  return refuse(status, cookies);
+}
+
+/** A fresh session from a token response and the validated ID token's claims. */
+function newSession(this: void, conf: OidcConfig, disco: Discovery, tokens: TokenResponse, claims: LuaTable<string, unknown>): Session {
+  const now = time();
+  const session: Session = { sub: claims.get("sub") as string, c: claimValues(conf, claims), exp: now + conf.cookie.absolute_timeout, t: now };
+  if (conf.keepAccessToken && tokens.access_token !== undefined) {
+    session.at = tokens.access_token;
+    session.ate = now + (tokens.expires_in ?? 300);
+  }
+  if (conf.refresh && tokens.refresh_token !== undefined) session.rt = tokens.refresh_token;
+  if (disco.end_session_endpoint !== undefined) session.idt = tokens.id_token;
+  return session;
+}
+
+/** The redirect_uri request: checks the flow, exchanges the code, validates the ID token, starts the session. */
+export function callback(this: void, conf: OidcConfig, vars: NgxVar): never {
+  const [args] = ngx.req.get_uri_args(20);
+  const state = args.get("state");
+  if (type(state) !== "string" || find(state as string, "^%x%x%x%x%x%x%x%x[%w%-_]+$")[0] === undefined || (state as string).length > 64) {
+    return callbackFails(400, "missing or malformed state", []);
+  }
+  const flowName = conf.flowCookiePrefix + string.sub(state as string, 1, 8);
+  const cookies = [clearCookie(flowName, conf.flowCookieAttributes)];
+  const sealed = vars[`cookie_${flowName}`];
+  if (sealed === undefined) return callbackFails(400, "no login flow for this state (expired, finished, or another browser)", cookies);
+  const [flow, flowErr] = unseal(conf.flowKey, flowName, sealed);
+  if (flow === undefined) return callbackFails(400, `login flow cookie rejected: ${flowErr}`, cookies);
+  const expected = flow.get("s");
+  if (type(expected) !== "string" || !constantTimeEquals(expected as string, state as string)) {
+    return callbackFails(400, "state does not match the login flow", cookies);
+  }
+  const expires = flow.get("e") as number;
+  if (type(expires) !== "number" || time() > expires) return callbackFails(400, "login flow expired", cookies);
+  const [fresh] = (dict() as NgxSharedDict).add(`state:${state as string}`, true, conf.login_timeout + 60);
+  if (!fresh) return callbackFails(400, "state already used (replayed callback)", cookies);
+  const opError = args.get("error");
+  if (opError !== undefined) {
+    return callbackFails(401, `the OpenID Provider answered error "${string.sub(tostring(opError), 1, 60)}"`, cookies);
+  }
+  const code = args.get("code");
+  if (type(code) !== "string" || code === "") return callbackFails(400, "callback without code", cookies);
+  const disco = requireDiscovery(conf);
+  const params = new LuaTable<string, string>();
+  params.set("grant_type", "authorization_code");
+  params.set("code", code as string);
+  params.set("redirect_uri", redirectUri(conf, vars));
+  params.set("code_verifier", flow.get("v") as string);
+  const [tokens, tokenErr, tokenStatus] = tokenRequest(conf, disco, params);
+  if (tokens === undefined) return callbackFails(tokenStatus as number, tokenErr as string, cookies);
+  if (tokens.id_token === undefined) return callbackFails(UNAVAILABLE, "token response without id_token", cookies);
+  const [claims, idErr, idStatus] = validateToken(conf, disco, tokens.id_token, idTokenOptions(conf, disco, flow.get("n") as string));
+  if (claims === undefined) return callbackFails(idStatus as number, `ID token rejected: ${idErr}`, cookies);
+  if (type(claims.get("sub")) !== "string") return callbackFails(401, "ID token rejected: no sub", cookies);
+  const [, previousChunks] = readSession(conf, vars, true);
+  const storeErr = writeSession(conf, newSession(conf, disco, tokens, claims), cookies, previousChunks);
+  if (storeErr !== undefined) return callbackFails(500, storeErr, cookies);
+  return redirect(localReturnPath(flow.get("r") as string), cookies);
+}
+
+/** The logout path: clears the session and sends the browser to the OP's end_session_endpoint. */
+export function logout(this: void, conf: OidcConfig, vars: NgxVar): never {
+  const [session, chunks] = readSession(conf, vars, true);
+  const cookies: string[] = [];
+  clearSession(conf, cookies, chunks);
+  const [disco] = discovery(conf);
+  const after = conf.post_logout_redirect_uri;
+  if (disco === undefined || disco.end_session_endpoint === undefined) return redirect(after ?? "/", cookies);
+  const args = new LuaTable<string, string>();
+  args.set("client_id", conf.client_id);
+  if (session !== undefined && session.idt !== undefined) args.set("id_token_hint", session.idt);
+  if (after !== undefined) args.set("post_logout_redirect_uri", after);
+  return redirect(withQuery(disco.end_session_endpoint, args), cookies);
+}
+
+/**
+ * A session whose access token is about to expire, refreshed with the refresh_token grant.
+ * Returns the new session with its cookies appended to `cookies`; nil when the OP refused
+ * (the user must log in again). When the OP is unreachable, the old session goes on while its
+ * access token lasts, then the request gets 503.
+ */
+export function refreshSession(this: void, conf: OidcConfig, session: Session, chunks: number, cookies: string[]): Session | undefined {
+  const now = time();
+  const [disco, discoErr] = discovery(conf);
+  let problem = discoErr;
+  let status = UNAVAILABLE;
+  if (disco !== undefined) {
+    const params = new LuaTable<string, string>();
+    params.set("grant_type", "refresh_token");
+    params.set("refresh_token", session.rt as string);
+    const [tokens, err, tokenStatus] = tokenRequest(conf, disco, params);
+    if (tokens !== undefined && tokens.access_token !== undefined) {
+      let values = session.c;
+      if (tokens.id_token !== undefined) {
+        const [claims, idErr] = validateToken(conf, disco, tokens.id_token, idTokenOptions(conf, disco, undefined));
+        if (claims === undefined || claims.get("sub") !== session.sub) {
+          ngx.log(ngx.WARN, `openidc: refresh refused: new ID token rejected: ${idErr ?? "sub changed"}`);
+          return undefined;
+        }
+        values = claimValues(conf, claims);
+      }
+      const renewed: Session = {
+        sub: session.sub, c: values, exp: session.exp, t: now,
+        at: tokens.access_token, ate: now + (tokens.expires_in ?? 300),
+        rt: tokens.refresh_token ?? session.rt, idt: tokens.id_token ?? session.idt,
+      };
+      const storeErr = writeSession(conf, renewed, cookies, chunks);
+      if (storeErr !== undefined) error(`openidc: ${storeErr}`);
+      return renewed;
+    }
+    problem = tokens !== undefined ? "token response without access_token" : err;
+    status = tokens !== undefined ? UNAVAILABLE : (tokenStatus as number);
+  }
+  if (status !== UNAVAILABLE) {
+    ngx.log(ngx.WARN, `openidc: refresh refused, the user logs in again: ${problem}`);
+    return undefined;
+  }
+  if (session.ate !== undefined && now < session.ate) {
+    ngx.log(ngx.WARN, `openidc: refresh failed, keeping the current access token: ${problem}`);
+    return session;
+  }
+  ngx.log(ngx.ERR, `openidc: OpenID Provider unavailable for refresh, answering 503: ${problem}`);
+  return refuse(UNAVAILABLE);
+}

@@ -1,0 +1,107 @@
+// The login session: a sealed cookie (see seal.ts), split over several cookies when long
+// (see cookies.ts). Opened sessions are kept per worker by cookie value, so a logged-in
+// request costs a table lookup and a few comparisons: no decryption, no signature check.
+import * as lrucache from "resty.lrucache";
+import { seal, unseal } from "./seal";
+import { chunkCount, clearChunked, storeChunked } from "./cookies";
+import type { OidcConfig } from "./config";
+
+/** What the session cookie holds; short member names keep it small. */
+export interface Session {
+  /** Subject of the ID token (`sub`). */
+  sub: string;
+  /** Values of the claims the identity headers carry, by claim name. */
+  c: LuaTable<string, string>;
+  /** When the session ends whatever happens (Unix seconds). */
+  exp: number;
+  /** When the cookie was last written: the idle timeout counts from here. */
+  t: number;
+  /** Access token, when forwarded upstream or refreshed. */
+  at?: string;
+  /** When the access token expires. */
+  ate?: number;
+  /** Refresh token, when refresh is on. */
+  rt?: string;
+  /** The ID token, sent as id_token_hint at logout. */
+  idt?: string;
+}
+
+const CACHE_SIZE = 2000;
+const cache = lrucache.new<Session>(CACHE_SIZE)[0] as lrucache.LruCache<Session>;
+const concat = table.concat;
+const time = ngx.time;
+
+function valid(this: void, value: LuaTable<string, unknown>): boolean {
+  return type(value.get("sub")) === "string" && type(value.get("exp")) === "number" &&
+    type(value.get("t")) === "number" && type(value.get("c")) === "table";
+}
+
+/**
+ * The request's session cookie: its raw value (chunks joined) and how many cookies it uses;
+ * nil and 0 when there is none, nil and the count when a chunk is missing or malformed.
+ */
+function rawCookie(this: void, conf: OidcConfig, vars: NgxVar): LuaMultiReturn<[string | undefined, number]> {
+  const names = conf.cookieVars;
+  const first = vars[names[0]];
+  if (first === undefined || first === "") return $multi(undefined, 0);
+  const [count, piece] = chunkCount(first);
+  if (count === undefined) return $multi(undefined, 1);
+  if (count === 1) return $multi(piece, 1);
+  const parts: string[] = [piece];
+  for (let i = 2; i <= count; i++) {
+    const part = vars[names[i - 1]];
+    if (part === undefined) return $multi(undefined, count);
+    parts.push(part);
+  }
+  return $multi(concat(parts), count);
+}
+
+/**
+ * The request's session, or nil when there is none or it is altered, unreadable, expired or
+ * idle too long; and how many cookies it occupies (so they can be replaced or cleared).
+ * With `evenExpired`, an authentic but expired session is returned too (for logout).
+ */
+export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpired?: boolean): LuaMultiReturn<[Session | undefined, number]> {
+  const [value, chunks] = rawCookie(conf, vars);
+  if (value === undefined) return $multi(undefined, chunks);
+  let [session] = cache.get(value);
+  if (session === undefined) {
+    const [opened, err] = unseal(conf.sessionKey, conf.cookieName, value);
+    if (opened === undefined || !valid(opened)) {
+      ngx.log(ngx.INFO, `openidc: ignoring session cookie: ${err ?? "unexpected content"}`);
+      return $multi(undefined, chunks);
+    }
+    session = opened as unknown as Session;
+    cache.set(value, session, conf.cookie.absolute_timeout);
+  }
+  if (evenExpired === true) return $multi(session, chunks);
+  const now = time();
+  const idle = conf.cookie.idle_timeout;
+  if (now >= session.exp || (idle > 0 && now >= session.t + idle)) return $multi(undefined, chunks);
+  return $multi(session, chunks);
+}
+
+/**
+ * Appends to `out` the Set-Cookie values that store `session` (stamped now) and delete chunks
+ * left from the previous cookie. Returns nil, or why the session cannot be stored.
+ */
+export function writeSession(this: void, conf: OidcConfig, session: Session, out: string[], previousChunks: number): string | undefined {
+  const now = time();
+  session.t = now;
+  const [value, err] = seal(conf.sessionKey, conf.cookieName, session);
+  if (value === undefined) return `cannot seal the session: ${err}`;
+  const maxAge = session.exp - now;
+  if (maxAge <= 0) return "the session has expired";
+  return storeChunked(out, conf.cookieName, value, conf.cookieAttributes, maxAge, previousChunks);
+}
+
+/** Appends to `out` the Set-Cookie values that delete the session cookie and its chunks. */
+export function clearSession(this: void, conf: OidcConfig, out: string[], chunks: number): void {
+  clearChunked(out, conf.cookieName, conf.cookieAttributes, chunks < 1 ? 1 : chunks);
+}
+
+/** Whether the session's cookie should be written again so the idle timeout starts over. */
+export function needsRenewal(this: void, conf: OidcConfig, session: Session): boolean {
+  const idle = conf.cookie.idle_timeout;
+  return idle > 0 && time() - session.t >= idle / 4;
+}
