@@ -5,6 +5,7 @@
 // sink reopens the path. Entries written before the check went to the old file: none is lost.
 // On graceful shutdown the last timer run flushes and later entries are written at once.
 import * as ffi from "ffi";
+import * as drops from "./drops";
 
 const concat = table.concat;
 const ngxLog = ngx.log;
@@ -62,13 +63,20 @@ function open(this: void): boolean {
 /** Writes the buffered entries with one write. */
 export function flush(this: void): void {
   if (count === 0) return;
-  if (handle === undefined && !open()) return;
-  const data = `${concat(pending as unknown as string[], "\n", 1, count)}\n`;
+  const entries = count;
+  const data = handle !== undefined || open() ? `${concat(pending as unknown as string[], "\n", 1, count)}\n` : undefined;
   clear(pending);
   count = 0;
   bytes = 0;
+  if (data === undefined) {
+    drops.drop("file", entries, `cannot open ${path}`);
+    return;
+  }
   const [ok, err] = (handle as LuaFile).write(data);
-  if (ok === undefined) complain(`cannot write to ${path}: ${err}`);
+  if (ok === undefined) {
+    complain(`cannot write to ${path}: ${err}`);
+    drops.drop("file", entries, `cannot write to ${path}: ${err}`);
+  }
 }
 
 /** Reopens the path when it no longer names the open file (rotated, removed, replaced). */
@@ -85,6 +93,7 @@ function tick(this: void, premature: boolean): void {
   if (premature) closing = true;
   checkReopen();
   flush();
+  drops.report();
 }
 
 /** Sets the path and buffering (at init). */

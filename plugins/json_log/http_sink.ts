@@ -1,16 +1,13 @@
 // The `http` sink: entries wait in a bounded per-worker queue; a timer (cosockets are not
 // allowed in the log phase) POSTs them as NDJSON batches. A failed batch is retried with
 // exponential backoff, then dropped. When the queue is full new entries are dropped and
-// counted (resty_ts_json_log_dropped_total when prometheus is enabled); the count is logged
-// at most once a second. Nothing on the request path waits for the collector.
+// counted (see drops.ts). Nothing on the request path waits for the collector.
 import * as httpClient from "../lib/http_client";
-import * as metrics from "../lib/metrics";
+import * as drops from "./drops";
 
 const concat = table.concat;
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
-const WARN = ngx.WARN;
-const now = ngx.now;
 const timerAt = ngx.timer.at;
 
 /** The sink's settings (the config's `http` section). */
@@ -26,6 +23,8 @@ export interface HttpSinkOptions {
 }
 
 let options: HttpSinkOptions;
+let queueFull = "the queue is full";
+const SHUTTING_DOWN = "the worker is shutting down";
 let requestHeaders: LuaTable<string, string>;
 
 // The queue: entries head..tail-1 of `queue` (a ring would save nothing: indices only grow
@@ -35,34 +34,6 @@ let head = 1;
 let tail = 1;
 let sending = false;
 let closing = false;
-
-/** Entries dropped by this worker since it started, and the count last logged. */
-let dropped = 0;
-let droppedLogged = 0;
-let lastDropLog = 0;
-
-const droppedCounter = metrics.counter("resty_ts_json_log_dropped_total",
-  "Log entries the json_log plugin dropped (queue full, or delivery failed after retries).", []);
-
-/** Entries this worker dropped so far (queue full or batches given up). */
-export function droppedCount(this: void): number {
-  return dropped;
-}
-
-function drop(this: void, entries: number): void {
-  dropped += entries;
-  droppedCounter.inc(entries);
-}
-
-/** Logs new drops, at most once a second. */
-function reportDrops(this: void): void {
-  if (dropped === droppedLogged) return;
-  const time = now();
-  if (time - lastDropLog < 1) return;
-  lastDropLog = time;
-  ngxLog(WARN, `json_log: http sink: dropped ${dropped - droppedLogged} log entries (${dropped} in total by this worker): queue full or collector unreachable`);
-  droppedLogged = dropped;
-}
 
 /** POSTs one batch; true when the collector took it (2xx). */
 function post(this: void, body: string): LuaMultiReturn<[boolean, string | undefined, boolean]> {
@@ -88,15 +59,15 @@ function drain(this: void): void {
       attempt++;
       if (!retryable || attempt > options.retries || closing) {
         ngxLog(ERR, `json_log: http sink: giving up a batch of ${last - head + 1} entries after ${attempt} attempt(s): ${err}`);
-        drop(last - head + 1);
+        drops.drop("http", last - head + 1, `the collector did not take a batch: ${err}`);
         break;
       }
       ngx.sleep(options.retry_delay * 2 ** (attempt - 1));
-      reportDrops();
+      drops.report();
     }
     for (const i of $range(head, last)) queue.delete(i);
     head = last + 1;
-    reportDrops();
+    drops.report();
   }
   head = 1;
   tail = 1;
@@ -112,7 +83,7 @@ function send(this: void, premature: boolean): void {
 }
 
 function tick(this: void, premature: boolean): void {
-  reportDrops();
+  drops.report();
   if (head < tail) send(premature);
   else if (premature) closing = true;
 }
@@ -120,6 +91,7 @@ function tick(this: void, premature: boolean): void {
 /** Sets the collector and queue settings (at init). */
 export function configure(this: void, settings: HttpSinkOptions): void {
   options = settings;
+  queueFull = `the queue is full (${settings.queue_limit} entries)`;
   requestHeaders = new LuaTable();
   for (const [name, value] of pairs(settings.headers)) requestHeaders.set(name, value);
   requestHeaders.set("Content-Type", "application/x-ndjson");
@@ -135,7 +107,7 @@ export function start(this: void): void {
 export function write(this: void, line: string): void {
   // Full, or shutting down with no sender left to take it.
   if (tail - head >= options.queue_limit || (closing && !sending)) {
-    drop(1);
+    drops.drop("http", 1, closing ? SHUTTING_DOWN : queueFull);
     return;
   }
   queue.set(tail, line);
