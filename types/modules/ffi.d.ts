@@ -1,6 +1,6 @@
 /**
- * LuaJIT FFI (`require("ffi")`). C data is typed as the opaque `FfiCData`; narrow it with
- * your own branded types where it helps (see plugins/lib/openssl.ts).
+ * LuaJIT FFI (`require("ffi")`), allowed in every phase. C data is typed as the opaque
+ * `FfiCData`; narrow it with your own branded types where it helps (see plugins/lib/openssl.ts).
  */
 declare module "ffi" {
   /** A C data object (pointer, array, struct, number box). Opaque to TypeScript. */
