@@ -156,6 +156,7 @@ export function checkProject({ projectDir, plugins = [], config = "tstl.json" })
       }
       if (ts.isCallExpression(node) || ts.isNewExpression(node)) onCall(node);
       else if (ts.isPropertyAccessExpression(node) && !(ts.isCallExpression(node.parent) && node.parent.expression === node)) onProperty(node);
+      else if (ts.isElementAccessExpression(node) && ts.isIdentifier(node.expression)) checkAliasIndex(node.expression);
       ts.forEachChild(node, visit);
     };
 
@@ -186,18 +187,40 @@ export function checkProject({ projectDir, plugins = [], config = "tstl.json" })
       }
     };
 
+    /**
+     * API properties: `ngx.ctx`, `ngx.status` are looked up per request, so reading them is the
+     * restricted act; `ngx.var`, `ngx.header` are tables whose reference may be kept at module
+     * level (`const vars = ngx.var`), so indexing them is (also through such a const).
+     */
     const onProperty = (access) => {
-      const declarations = declarationsOf(access);
-      for (const declaration of declarations) {
+      const indexed = isIndexed(access);
+      for (const declaration of declarationsOf(access)) {
         if (!isApi(declaration) || !ts.isPropertySignature(declaration)) continue;
-        const rule = ruleOf(declaration);
-        if (!rule) continue;
-        const writing = isWrite(access);
-        const allowed = writing ? rule.write : rule.read;
-        if (!allowed.has(phase)) {
-          const name = apiName(access);
-          report(access, "phase", `${writing ? "writing " : ""}${name} is not allowed in ${phase} (allowed in: ${[...allowed].join(", ")})`, phaseFix(phase, name), phase, path);
+        if (isTable(declaration) && !indexed) continue;
+        checkProperty(access, declaration, apiName(access));
+      }
+      // `vars.remote_addr` / `header[name] = v` where `const vars = ngx.var`.
+      const base = access.expression;
+      if (ts.isIdentifier(base)) checkAliasIndex(base);
+    };
+
+    const checkAliasIndex = (identifier) => {
+      const { node: apiNode, declarations } = throughAliases(identifier);
+      if (apiNode === identifier) return;
+      for (const declaration of declarations) {
+        if (isApi(declaration) && ts.isPropertySignature(declaration) && isTable(declaration)) {
+          checkProperty(identifier, declaration, `${identifier.text} (${apiName(apiNode)})`);
         }
+      }
+    };
+
+    const checkProperty = (node, declaration, name) => {
+      const rule = ruleOf(declaration);
+      if (!rule) return;
+      const writing = isWrite(node);
+      const allowed = writing ? rule.write : rule.read;
+      if (!allowed.has(phase)) {
+        report(node, "phase", `${writing ? "writing " : ""}${name} is not allowed in ${phase} (allowed in: ${[...allowed].join(", ")})`, phaseFix(phase, name), phase, path);
       }
     };
 
@@ -257,6 +280,29 @@ function isPluginTable(node, checker) {
   const type = checker.getContextualType(node);
   const name = type?.aliasSymbol?.name ?? type?.getSymbol()?.name;
   return name === "Plugin";
+}
+
+/** Whether a node is indexed: `node.x` or `node[x]`. */
+function isIndexed(node) {
+  const parent = node.parent;
+  return parent !== undefined && (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node;
+}
+
+/** Whether an API property is a table indexed by name (a type with an index signature: ngx.var, ngx.header). */
+function isTable(declaration) {
+  const type = declaration.type;
+  if (!type) return false;
+  if (ts.isTypeLiteralNode(type)) return type.members.some(ts.isIndexSignatureDeclaration);
+  if (!ts.isTypeReferenceNode(type)) return false;
+  const name = type.typeName.getText();
+  const file = declaration.getSourceFile();
+  let found = false;
+  file.forEachChild((node) => {
+    if (ts.isTypeAliasDeclaration(node) && node.name.text === name && ts.isTypeLiteralNode(node.type)) {
+      found = node.type.members.some(ts.isIndexSignatureDeclaration);
+    }
+  });
+  return found;
 }
 
 /** Whether a property access is the target of an assignment (`ngx.header["X"] = v`, `ngx.status = 404`). */

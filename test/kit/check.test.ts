@@ -27,6 +27,11 @@ describe("resty-ts check: phases", () => {
     expect(at("main.ts", 37)[0].message).toMatch(/^ngx\.ctx is not allowed in init/);
   });
 
+  it("lets a module keep a reference to ngx.var, but not read variables through it at load", () => {
+    expect(at("util.ts", 22)).toEqual([]);
+    expect(at("util.ts", 23).map((f) => f.message)).toEqual([expect.stringMatching(/^vars \(ngx\.var\) is not allowed in init/)]);
+  });
+
   it("follows calls into other modules: a cosocket and a cached ngx.sleep reached from log", () => {
     expect(at("util.ts", 6).map((f) => f.message)).toEqual([expect.stringMatching(/^ngx\.socket\.tcp is not allowed in log/)]);
     expect(at("util.ts", 7)[0].message).toMatch(/^sock\.connect is not allowed in log/);
@@ -45,7 +50,7 @@ describe("resty-ts check: phases", () => {
   it("accepts what each phase allows: timer callbacks, ngx.sleep from rewrite, ngx.ctx in header_filter", () => {
     const phases = findings.filter((f) => f.kind === "phase");
     expect(phases.filter((f) => f.phase === "timer" || f.phase === "rewrite" || f.phase === "header_filter")).toEqual([]);
-    expect(phases).toHaveLength(7);
+    expect(phases).toHaveLength(8);
   });
 });
 
@@ -72,6 +77,6 @@ describe("resty-ts check: the command", () => {
     expect(status).toBe(1);
     expect(output).toContain("plugins/bad/util.ts:13:3: error: ngx.sleep is not allowed in log");
     expect(output).toContain("reached from: bad.log handler (plugins/bad/main.ts:34) -> pause (plugins/bad/main.ts:22)");
-    expect(output).toMatch(/resty-ts check: 14 finding\(s\)/);
+    expect(output).toMatch(/resty-ts check: 15 finding\(s\)/);
   });
 });
