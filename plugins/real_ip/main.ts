@@ -2,6 +2,7 @@
 // realip module would (plus RFC 7239 Forwarded), handed to the other plugins (ngx.ctx, read by
 // plugins/lib/client.ts) and to the upstream (X-Real-IP, X-Forwarded-For,
 // X-Original-Forwarded-For). The logic lives in walk.ts, forwarded.ts and connection.ts.
+import { enableResolution } from "../lib/client";
 import { load } from "../lib/config";
 import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
 import { parser, settings, Source } from "./config";
@@ -10,6 +11,7 @@ import { parseForwardedLine, walkForwarded } from "./forwarded";
 import { DECLINED, joinedIsAmbiguous, step, stepAddress, walkLine, walkLines } from "./walk";
 
 const [config] = load("real_ip", parser);
+enableResolution();
 // With a bad config (logged once by `load`) nobody is trusted: the address stays the peer and
 // the upstream headers are still overwritten, so a client cannot spoof them.
 const active = config !== undefined ? settings(config) : undefined;
@@ -44,7 +46,9 @@ function headerLines(this: void, key: string): string[] {
 }
 
 function rewrite(this: void): void {
-  const peer = vars.remote_addr as string;
+  // $realip_remote_addr is the TCP peer even after nginx's realip ran; reading $remote_addr here
+  // would cache it for the request when nginx.conf uses it, and the recipe could not change it.
+  const peer = (vars.realip_remote_addr ?? vars.remote_addr) as string;
   let peerTrusted = lastPeerTrusted;
   if (peer !== lastPeer) {
     peerTrusted = cidrContains(trusted, peer);

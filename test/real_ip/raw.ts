@@ -46,9 +46,10 @@ export function rawRequest(request: RawRequest): Promise<RawResponse> {
       resolve({ status: Number(statusLine.split(" ")[1]), headers, body });
     });
     let message = request.proxyProtocol !== undefined ? `${request.proxyProtocol}\r\n` : "";
-    message += `GET ${request.path ?? "/"} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n`;
+    const ownConnection = (request.headers ?? []).some(([name]) => name.toLowerCase() === "connection");
+    message += `GET ${request.path ?? "/"} HTTP/1.1\r\nHost: localhost\r\n${ownConnection ? "" : "Connection: close\r\n"}`;
     for (const [name, value] of request.headers ?? []) message += `${name}: ${value}\r\n`;
-    socket.end(Buffer.from(`${message}\r\n`, "latin1"));
+    socket.write(Buffer.from(`${message}\r\n`, "latin1"));
   });
 }
 
