@@ -56,6 +56,13 @@ export function slowConstruct(node, checker) {
       return { message: "new Promise compiles to TSTL's Promise class", fix: "call OpenResty's APIs directly: they already yield" };
     }
   }
+  if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isCallExpression(node.initializer)
+    && checker.getTypeAtLocation(node.initializer).getProperty("__tstlMultiReturn") !== undefined) {
+    return {
+      message: `storing a LuaMultiReturn in "${node.name.text}" packs the returned values into a new table`,
+      fix: `destructure at the call: const [value, err] = ${node.initializer.expression.getText()}(...)`,
+    };
+  }
   if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
     const method = node.expression.name.text;
     const receiver = node.expression.expression;
