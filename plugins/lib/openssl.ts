@@ -104,10 +104,9 @@ function probe(this: void, lib: Record<string, unknown>): unknown {
 export const libcrypto: any = pcall(probe, ffi.C)[0] ? ffi.C : ffi.load("libcrypto.so.3");
 const C = libcrypto;
 
-const find = string.find;
 const sub = string.sub;
 const gsub = string.gsub;
-const rep = string.rep;
+const byte = string.byte;
 const toStr = ffi.string;
 // C values are untyped here: the public functions below give them their types.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -116,6 +115,8 @@ const ffiNew: (this: void, ct: string, n?: number) => any = ffi.new;
 const ffiGc: (this: void, cdata: any, finalizer: any) => any = ffi.gc;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ffiCopy: (this: void, dst: any, src: string, len: number) => void = ffi.copy;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const ffiCast: (this: void, ct: string, value: unknown) => any = ffi.cast;
 
 const EVP_PKEY_HKDF = 1036;
 const EVP_CTRL_GCM_GET_TAG = 0x10;
@@ -313,11 +314,6 @@ export function constantTimeEquals(a: string, b: string): boolean {
 }
 
 const toUrlAlphabet: Record<string, string> = { "+": "-", "/": "_", "=": "" };
-const fromUrlAlphabet: Record<string, string> = { "-": "+", _: "/" };
-// For a final group of 2 or 3 characters, the last one may only carry bits that are used:
-// anything else is a second spelling of the same bytes, which strict decoding refuses.
-const lastOf2 = "AQgw";
-const lastOf3 = "AEIMQUYcgkosw048";
 
 /** base64url (RFC 4648 section 5) without padding. */
 export function base64UrlEncode(data: string): string {
@@ -329,29 +325,62 @@ export function base64UrlEncode(data: string): string {
   return encoded;
 }
 
+// Decoding is a Lua loop over the bytes rather than OpenSSL's EVP_DecodeBlock, which is lenient
+// (it skips whitespace and trailing junk): one pass checks and decodes, and LuaJIT compiles the
+// loop (a few ns a byte, where Lua patterns to check and translate cost about 25).
+const BASE64URL_VALUES = ffiNew("uint8_t[256]");
+ffi.fill(BASE64URL_VALUES, 256, 0xff);
+{
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (let i = 0; i < 64; i++) BASE64URL_VALUES[byte(alphabet, i + 1)] = i;
+}
+const floor = math.floor;
+
 /**
  * Strict base64url decoding: only `A-Z a-z 0-9 - _`, no padding, no whitespace, and the one
- * canonical spelling of the bytes; anything else gives `nil, err`.
+ * canonical spelling of the bytes (unused low bits of the last character zero); anything
+ * else gives `nil, err`.
  */
 export function base64UrlDecode(text: string): Result<string> {
   const n = text.length;
-  if (n === 0) return $multi("", undefined);
-  const [invalid] = find(text, "[^%w%-_]");
-  if (invalid !== undefined) return $multi(undefined, "base64url: invalid character");
   const tail = n % 4;
   if (tail === 1) return $multi(undefined, "base64url: invalid length");
-  let pad = 0;
-  if (tail > 1) {
-    pad = 4 - tail;
-    const [canonical] = find(tail === 2 ? lastOf2 : lastOf3, sub(text, n), 1, true);
-    if (canonical === undefined) return $multi(undefined, "base64url: non-canonical ending");
-  }
-  let [standard] = gsub(text, "[-_]", fromUrlAlphabet);
-  if (pad > 0) standard = standard + rep("=", pad);
   const out = buffer(n);
-  const written = C.EVP_DecodeBlock(out, standard, standard.length);
-  if (written < 0) return $multi(undefined, "base64url: invalid input");
-  return $multi(toStr(out, written - pad), undefined);
+  const src = ffiCast("const uint8_t *", text);
+  const values = BASE64URL_VALUES;
+  const full = n - tail;
+  let written = 0;
+  // Whole groups: 4 characters, 3 bytes; one branch-free path, so the trace stays straight.
+  for (let i = 0; i < full; i += 4) {
+    const a: number = values[src[i]];
+    const b: number = values[src[i + 1]];
+    const c: number = values[src[i + 2]];
+    const d: number = values[src[i + 3]];
+    if (a > 63 || b > 63 || c > 63 || d > 63) return $multi(undefined, "base64url: invalid character");
+    const group = ((a * 64 + b) * 64 + c) * 64 + d;
+    out[written] = floor(group / 65536);
+    out[written + 1] = floor(group / 256) % 256;
+    out[written + 2] = group % 256;
+    written = written + 3;
+  }
+  if (tail > 0) {
+    const a: number = values[src[full]];
+    const b: number = values[src[full + 1]];
+    const c: number = tail === 3 ? values[src[full + 2]] : 0;
+    if (a > 63 || b > 63 || c > 63) return $multi(undefined, "base64url: invalid character");
+    const group = (a * 64 + b) * 64 + c; // 18 bits: 1 or 2 bytes, the rest must be zero
+    if (tail === 2) {
+      if (group % 1024 !== 0) return $multi(undefined, "base64url: non-canonical ending");
+      out[written] = floor(group / 1024);
+      written = written + 1;
+    } else {
+      if (group % 4 !== 0) return $multi(undefined, "base64url: non-canonical ending");
+      out[written] = floor(group / 1024);
+      out[written + 1] = floor(group / 4) % 256;
+      written = written + 2;
+    }
+  }
+  return $multi(toStr(out, written), undefined);
 }
 
 const derPtr = ffiNew("const unsigned char *[1]");

@@ -136,3 +136,30 @@ describe("openssl", function()
     assert.truthy(e:find("^d2i_PUBKEY: "))
   end)
 end)
+
+describe("openssl.base64UrlDecode, every character", function()
+  local ossl = require("plugins.lib.openssl")
+  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+  it("refuses every byte outside the alphabet, in a group and in the tail", function()
+    for b = 0, 255 do
+      local c = string.char(b)
+      local inside = alphabet:find(c, 1, true) ~= nil
+      for _, text in ipairs({ c .. "AAA", "AAA" .. c, "AAAA" .. c .. "A", "AAAAA" .. c .. "A" }) do
+        local v = ossl.base64UrlDecode(text)
+        if inside then assert.is_string(v, text) else assert.is_nil(v, ("byte %d in %q"):format(b, text)) end
+      end
+    end
+  end)
+
+  it("accepts only the canonical last character", function()
+    local ok2, ok3 = 0, 0
+    for i = 1, 64 do
+      local c = alphabet:sub(i, i)
+      if ossl.base64UrlDecode("Q" .. c) then ok2 = ok2 + 1 end
+      if ossl.base64UrlDecode("QU" .. c) then ok3 = ok3 + 1 end
+    end
+    assert.equal(4, ok2)
+    assert.equal(16, ok3)
+  end)
+end)
