@@ -51,8 +51,8 @@ function redirectUri(this: void, conf: OidcConfig, vars: NgxVar): string {
   return `${vars.scheme}://${vars.http_host ?? vars.host}${conf.redirectPath}`;
 }
 
-function withQuery(this: void, url: string, args: LuaTable<string, string>): string {
-  return `${url}${find(url, "?", 1, true)[0] === undefined ? "?" : "&"}${ngx.encode_args(args as LuaTable<string, unknown>)}`;
+function withQuery(this: void, url: string, args: Record<string, string>): string {
+  return `${url}${find(url, "?", 1, true)[0] === undefined ? "?" : "&"}${ngx.encode_args(args)}`;
 }
 
 /** The OP's discovery document, or the request ends with 503 and one log line. */
@@ -92,15 +92,10 @@ export function startLogin(this: void, conf: OidcConfig, vars: NgxVar): never {
     for (const name of pending) cookies.push(clearCookie(name, conf.flowCookieAttributes));
   }
   cookies.push(setCookie(flowName, sealed as string, conf.flowCookieAttributes, conf.login_timeout));
-  const args = new LuaTable<string, string>();
-  args.set("response_type", "code");
-  args.set("client_id", conf.client_id);
-  args.set("redirect_uri", redirectUri(conf, vars));
-  args.set("scope", conf.scope);
-  args.set("state", state);
-  args.set("nonce", nonce);
-  args.set("code_challenge", base64UrlEncode(challengeBytes as string));
-  args.set("code_challenge_method", "S256");
+  const args = {
+    response_type: "code", client_id: conf.client_id, redirect_uri: redirectUri(conf, vars), scope: conf.scope,
+    state, nonce, code_challenge: base64UrlEncode(challengeBytes as string), code_challenge_method: "S256",
+  };
   return redirect(withQuery(disco.authorization_endpoint, args), cookies);
 }
 
@@ -151,11 +146,9 @@ export function callback(this: void, conf: OidcConfig, vars: NgxVar): never {
   const code = args.get("code");
   if (type(code) !== "string" || code === "") return callbackFails(400, "callback without code", cookies);
   const disco = requireDiscovery(conf);
-  const params = new LuaTable<string, string>();
-  params.set("grant_type", "authorization_code");
-  params.set("code", code as string);
-  params.set("redirect_uri", redirectUri(conf, vars));
-  params.set("code_verifier", flow.get("v") as string);
+  const params: Record<string, string> = {
+    grant_type: "authorization_code", code: code as string, redirect_uri: redirectUri(conf, vars), code_verifier: flow.get("v") as string,
+  };
   const [tokens, tokenErr, tokenStatus] = tokenRequest(conf, disco, params);
   if (tokens === undefined) return callbackFails(tokenStatus as number, tokenErr as string, cookies);
   if (tokens.id_token === undefined) return callbackFails(UNAVAILABLE, "token response without id_token", cookies);
@@ -176,10 +169,9 @@ export function logout(this: void, conf: OidcConfig, vars: NgxVar): never {
   const [disco] = discovery(conf);
   const after = conf.post_logout_redirect_uri;
   if (disco === undefined || disco.end_session_endpoint === undefined) return redirect(after ?? "/", cookies);
-  const args = new LuaTable<string, string>();
-  args.set("client_id", conf.client_id);
-  if (session !== undefined && session.idt !== undefined) args.set("id_token_hint", session.idt);
-  if (after !== undefined) args.set("post_logout_redirect_uri", after);
+  const args: Record<string, string> = { client_id: conf.client_id };
+  if (session !== undefined && session.idt !== undefined) args.id_token_hint = session.idt;
+  if (after !== undefined) args.post_logout_redirect_uri = after;
   return redirect(withQuery(disco.end_session_endpoint, args), cookies);
 }
 
@@ -195,9 +187,7 @@ export function refreshSession(this: void, conf: OidcConfig, session: Session, c
   let problem = discoErr;
   let status = UNAVAILABLE;
   if (disco !== undefined) {
-    const params = new LuaTable<string, string>();
-    params.set("grant_type", "refresh_token");
-    params.set("refresh_token", session.rt as string);
+    const params: Record<string, string> = { grant_type: "refresh_token", refresh_token: session.rt as string };
     const [tokens, err, tokenStatus] = tokenRequest(conf, disco, params);
     if (tokens !== undefined && tokens.access_token !== undefined) {
       let values = session.c;

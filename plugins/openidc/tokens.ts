@@ -30,7 +30,7 @@ let hmacKey: Jwk | undefined;
  * POSTs a grant to the token endpoint with the configured client authentication. Returns the
  * token response, or nil, why, and the status to answer (503 OP unusable, 401 grant refused).
  */
-export function tokenRequest(this: void, conf: OidcConfig, disco: Discovery, params: LuaTable<string, string>): LuaMultiReturn<[TokenResponse, undefined, undefined] | [undefined, string, number]> {
+export function tokenRequest(this: void, conf: OidcConfig, disco: Discovery, params: Record<string, string>): LuaMultiReturn<[TokenResponse, undefined, undefined] | [undefined, string, number]> {
   const headers = new LuaTable<string, string>();
   headers.set("Content-Type", "application/x-www-form-urlencoded");
   headers.set("Accept", "application/json");
@@ -39,11 +39,11 @@ export function tokenRequest(this: void, conf: OidcConfig, disco: Discovery, par
     // RFC 6749 2.3.1: id and secret are form-encoded before Basic encoding.
     headers.set("Authorization", `Basic ${ngx.encode_base64(`${escape(conf.client_id)}:${escape(conf.client_secret as string)}`)}`);
   } else {
-    params.set("client_id", conf.client_id);
-    if (method === "client_secret_post") params.set("client_secret", conf.client_secret as string);
+    params.client_id = conf.client_id;
+    if (method === "client_secret_post") params.client_secret = conf.client_secret as string;
   }
   const [response, err] = request({
-    method: "POST", url: disco.token_endpoint, headers, body: encodeArgs(params as LuaTable<string, unknown>),
+    method: "POST", url: disco.token_endpoint, headers, body: encodeArgs(params),
     timeout: conf.timeout, sslVerify: conf.ssl_verify, maxBodySize: MAX_TOKEN_RESPONSE,
   });
   if (response === undefined) return $multi(undefined, `token endpoint unreachable: ${err}`, UNAVAILABLE);

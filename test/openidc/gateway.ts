@@ -11,6 +11,7 @@ export const EXPECTED_ERRORS = [
   /openidc: refusing the request \(500\)/,
   /plugin "openidc": invalid config/,
   /plugin "openidc": nginx.conf lacks/,
+  /plugin "openidc" cannot load its implementation/,
   /openidc: bearer token not checked/,
   /openidc: login failed \(503\)/,
   /connect\(\) failed \(111: Connection refused\)/,

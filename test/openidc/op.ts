@@ -3,7 +3,7 @@
 // accept any user name, and a log of the token requests it served.
 import { createServer, type Server } from "node:https";
 import { generateKeyPair, exportJWK } from "jose";
-import Provider from "oidc-provider";
+import Provider, { type Client, type Context } from "oidc-provider";
 import type { TestPki } from "./tls";
 
 /** What a test configures on the OP. */
@@ -30,6 +30,8 @@ export interface TestOp {
   /** Request paths served, in order. */
   paths: string[];
   provider: Provider;
+  /** The OP's private signing keys (JWKs with kid "rsa-1" and "ec-1"), to sign test tokens. */
+  signingKeys: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
   const port = (server.address() as { port: number }).port;
   const issuer = `https://127.0.0.1:${port}`;
   const authMethod = options.authMethod ?? "client_secret_basic";
+  const jwks = await signingKeys();
   const provider = new Provider(issuer, {
     clients: [{
       client_id: options.clientId ?? "resty-ts",
@@ -64,7 +67,7 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
     }],
-    jwks: await signingKeys(),
+    jwks: { keys: jwks.keys.map((key) => ({ ...key })) },
     cookies: { keys: ["test cookie signing key"] },
     pkce: { required: () => true },
     conformIdTokenClaims: false,
@@ -73,17 +76,17 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
       devInteractions: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: async (ctx, form) => {
+        logoutSource: async (ctx: Context, form: string) => {
           ctx.body = `<!DOCTYPE html><html><body>${form}<button id="logout" type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button></body></html>`;
         },
-        postLogoutSuccessSource: async (ctx) => {
+        postLogoutSuccessSource: async (ctx: Context) => {
           ctx.body = "<!DOCTYPE html><html><body>signed out at the OP</body></html>";
         },
       },
     },
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    issueRefreshToken: async (_ctx: Context, client: Client) => client.grantTypeAllowed("refresh_token"),
     ttl: { AccessToken: options.accessTokenTtl ?? 3600, IdToken: 3600, RefreshToken: 86400, Session: 3600, Grant: 3600, Interaction: 600 },
-    findAccount: async (_ctx, id) => ({
+    findAccount: async (_ctx: Context, id: string) => ({
       accountId: id,
       claims: async () => ({ sub: id, ...DEMO_CLAIMS }),
     }),
@@ -93,13 +96,13 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
   provider.use(async (ctx, next) => {
     paths.push(ctx.path);
     await next();
-    if (ctx.path === "/token" && ctx.status === 200) grants.push(String((ctx.request as { body?: Record<string, string> }).body?.grant_type ?? ctx.oidc?.params?.grant_type));
+    if (ctx.path === "/token" && ctx.status === 200) grants.push(String(ctx.oidc?.params?.grant_type));
   });
   // Keep the test output free of oidc-provider's development-only warnings.
   provider.on("server_error", (_ctx, err) => console.error("oidc-provider server_error", err));
   server.on("request", provider.callback());
   return {
-    issuer, port, grants, paths, provider,
+    issuer, port, grants, paths, provider, signingKeys: jwks.keys,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

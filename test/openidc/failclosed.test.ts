@@ -1,0 +1,116 @@
+// The openidc plugin fails closed: bad configuration (under our dispatcher and under
+// ingress-nginx's way of loading, config from RESTY_TS_CONFIG), a missing shared dict and an
+// unreachable OP make protected routes answer 500 / 503 with one clear log line.
+import { describe, it, expect, beforeAll, afterEach } from "vitest";
+import { INGRESS_PHASE_HOOKS, freePort, type Nginx } from "../../harness/nginx.mjs";
+import { makePki, type TestPki } from "./tls";
+import { baseConfig, gatewayPort, startGateway } from "./gateway";
+
+let pki: TestPki;
+let nginx: Nginx | undefined;
+
+beforeAll(() => {
+  pki = makePki();
+});
+
+afterEach(async () => {
+  await nginx?.stop();
+  nginx = undefined;
+});
+
+const count = (text: string, pattern: RegExp) => text.split("\n").filter((line) => pattern.test(line)).length;
+
+describe("openidc fails closed", () => {
+  it("refuses every request with 500 when the config is invalid, without logging secrets", async () => {
+    const port = await gatewayPort();
+    const config = baseConfig(port, "https://127.0.0.1:1", { session_secret: "short-secret-value", client_secret: "client-secret-value" });
+    nginx = await startGateway(pki, port, config);
+    for (const path of ["/public/x", "/app", "/api/x"]) expect((await nginx.fetch(path)).status).toBe(500);
+    const log = nginx.errorLog();
+    const reason = /plugin "openidc": invalid config: key "session_secret": expected a secret string of at least 32 bytes, found a string of 18 bytes/;
+    expect(count(log, reason)).toBe(4);
+    expect(count(log, /openidc: refusing the request \(500\)/)).toBe(3);
+    expect(log).not.toContain("short-secret-value");
+    expect(log).not.toContain("client-secret-value");
+  });
+
+  it("names an unknown key and a missing client_secret", async () => {
+    const port = await gatewayPort();
+    nginx = await startGateway(pki, port, { ...baseConfig(port, "https://127.0.0.1:1"), cookei: {} });
+    expect((await nginx.fetch("/app")).status).toBe(500);
+    expect(nginx.errorLog()).toMatch(/invalid config: key "cookei": expected one of the known keys/);
+    await nginx.stop();
+    const { client_secret: _omitted, ...withoutSecret } = baseConfig(port, "https://127.0.0.1:1");
+    nginx = await startGateway(pki, port, withoutSecret);
+    expect((await nginx.fetch("/app")).status).toBe(500);
+    expect(nginx.errorLog()).toMatch(/key "client_secret": expected a secret \(token_endpoint_auth_method is "client_secret_basic"\)/);
+  });
+
+  it("loads and denies under ingress-nginx's dispatcher contract (config from RESTY_TS_CONFIG)", async () => {
+    const port = await gatewayPort();
+    nginx = await startGateway(pki, port, { client_id: "x" }, {
+      configVia: "env", ports: [],
+      servers: ({ port: main }) => `server { listen 127.0.0.1:${main}; ${INGRESS_PHASE_HOOKS}
+        location / { content_by_lua_block { ngx.say("upstream reached") } } }`,
+    });
+    expect((await nginx.fetch("/public/x")).status).toBe(500);
+    expect(nginx.errorLog()).toMatch(/plugin "openidc": invalid config: key "(discovery|session_secret|rules)"/);
+    await nginx.stop();
+    nginx = await startGateway(pki, port, baseConfig(port, "https://127.0.0.1:1"), {
+      configVia: "env", ports: [],
+      servers: ({ port: main }) => `server { listen 127.0.0.1:${main}; ${INGRESS_PHASE_HOOKS}
+        location / { content_by_lua_block { ngx.say("upstream reached") } } }`,
+    });
+    expect(await (await nginx.fetch("/public/x")).text()).toBe("upstream reached\n");
+    expect((await nginx.fetch("/admin")).status).toBe(403);
+  });
+
+  it("still loads and refuses when its implementation cannot load (e.g. no usable libcrypto)", async () => {
+    const port = await gatewayPort();
+    nginx = await startGateway(pki, port, baseConfig(port, "https://127.0.0.1:1"), {
+      files: { "broken/plugins/openidc/gate.lua": 'error("libcrypto.so.3: cannot open shared object file")' },
+      luaPath: [`${"$"}{prefix}/broken/?.lua`],
+    });
+    expect((await nginx.fetch("/public/x")).status).toBe(500);
+    expect(nginx.errorLog()).toMatch(/plugin "openidc" cannot load its implementation: .*libcrypto.so.3: cannot open/);
+  });
+
+  it("refuses with 500 when lua_shared_dict resty_ts_oidc is missing", async () => {
+    const port = await gatewayPort();
+    nginx = await startGateway(pki, port, baseConfig(port, "https://127.0.0.1:1"), {
+      http: `lua_ssl_trusted_certificate ${pki.caFile};`,
+    });
+    expect((await nginx.fetch("/public/x")).status).toBe(500);
+    expect(nginx.errorLog()).toMatch(/nginx.conf lacks "lua_shared_dict resty_ts_oidc/);
+  });
+
+  it("answers 503 on protected routes when the OP is unreachable, and backs off", async () => {
+    const port = await gatewayPort();
+    const dead = await freePort();
+    nginx = await startGateway(pki, port, baseConfig(port, `https://127.0.0.1:${dead}`, { failure_backoff: 30, timeout: 1000 }));
+    expect((await nginx.fetch("/app")).status).toBe(503);
+    expect((await nginx.fetch("/api/x", { headers: { authorization: "Bearer a.b.c" } })).status).toBe(503);
+    expect((await nginx.fetch("/public/x")).status).toBe(200);
+    const log = nginx.errorLog();
+    expect(log).toMatch(new RegExp(`openidc: OpenID Provider unavailable, answering 503: cannot fetch https://127.0.0.1:${dead}/.well-known/openid-configuration: connecting to 127.0.0.1:${dead}: connection refused`));
+    // Within failure_backoff the OP is not tried again: one refused connection only.
+    expect(count(log, /connect\(\) failed \(111: Connection refused\)/)).toBe(1);
+  });
+
+  it("refuses a TLS peer that lua_ssl_trusted_certificate does not vouch for", async () => {
+    const port = await gatewayPort();
+    const { createServer } = await import("node:https");
+    const impostor = createServer({ cert: pki.untrustedCert, key: pki.untrustedKey }, (_req, res) => res.end("{}"));
+    await new Promise<void>((resolve) => impostor.listen(0, "127.0.0.1", resolve));
+    const impostorPort = (impostor.address() as { port: number }).port;
+    try {
+      nginx = await startGateway(pki, port, baseConfig(port, `https://127.0.0.1:${impostorPort}`), {
+        allowLog: [/openidc: OpenID Provider unavailable/, /lua ssl certificate verify error/],
+      });
+      expect((await nginx.fetch("/app")).status).toBe(503);
+      expect(nginx.errorLog()).toMatch(/TLS handshake with 127\.0\.0\.1:\d+: .*certificate/);
+    } finally {
+      impostor.close();
+    }
+  });
+});
