@@ -170,7 +170,7 @@ export function validate(token: unknown, options: ValidateOptions): Validation {
   const signingInput = sub(token, 1, dot2 - 1);
 
   let verified = false;
-  let reason = "no key fits alg " + alg;
+  let reason: string | undefined;
   if (sub(alg, 1, 2) === "HS") {
     // Shared-secret algorithms: only the configured HMAC key, never a key from the JWKS.
     const hmacKey = options.hmacKey;
@@ -194,7 +194,7 @@ export function validate(token: unknown, options: ValidateOptions): Validation {
     }
     if (kid !== undefined && !kidSeen) return fail("no key with kid " + describeKid(kid as string) + " in the JWKS", "unknown_key");
   }
-  if (!verified) return fail(reason, "signature");
+  if (!verified) return fail(reason ?? "no key fits alg " + alg, "signature");
 
   const [payloadJson] = ossl.base64UrlDecode(sub(token, dot1 + 1, dot2 - 1));
   if (payloadJson === undefined) return fail("payload is not base64url", "malformed");
