@@ -21,7 +21,7 @@ interface NgxCaptureOptions {
   /** Request body of the subrequest. */
   body?: string;
   /** Query arguments, as a string or an args table. */
-  args?: string | NgxArgs;
+  args?: string | NgxArgsInput;
   /** nginx variables to set in the subrequest. */
   vars?: LuaTable<string, string>;
   /** Copy all variables of the parent request into the subrequest. */

@@ -71,6 +71,9 @@ type NgxHeaderValue = string | string[];
 /** A table of request headers, query arguments or POST arguments. */
 type NgxArgs = LuaTable<string, string | boolean | (string | boolean)[]>;
 
+/** Arguments to encode: an args table or an object literal (`{ page: 2, tag: ["a", "b"], flag: true }`). */
+type NgxArgsInput = NgxArgs | { readonly [name: string]: string | number | boolean | readonly (string | number | boolean)[] | undefined };
+
 /**
  * nginx variables by name (`ngx.var.remote_addr`). Reading a missing variable gives nil.
  * Allowed in set, rewrite, access, content, header_filter, body_filter, log, balancer.
@@ -100,7 +103,7 @@ interface NgxReq {
   /** Changes the URI; with `jump` true (rewrite only) restarts location matching. Phases: set, rewrite, access, content, header_filter, body_filter. */
   set_uri(uri: string, jump?: boolean, binary?: boolean): void;
   /** Replaces the query string with a string or an args table. Phases: set, rewrite, access, content, header_filter, body_filter, log. */
-  set_uri_args(args: string | NgxArgs): void;
+  set_uri_args(args: string | NgxArgsInput): void;
   /**
    * Query arguments (at most `max_args`, 100 by default; 0 for all) and "truncated" when
    * there were more. Phases: set, rewrite, access, content, header_filter, body_filter, log.
@@ -153,13 +156,13 @@ type NgxTimerCallback<A extends unknown[] = unknown[]> = (this: void, premature:
 interface NgxTimer {
   /**
    * Runs `callback(premature, ...args)` after `delay` seconds in a detached light thread
-   * (cosockets allowed there). Returns true, or nil and an error ("too many pending timers",
+   * (cosockets allowed there). Returns 1, or nil and an error ("too many pending timers",
    * "process exiting"). Phases: init_worker, set, rewrite, access, content, header_filter,
    * body_filter, log, ssl_cert, timer.
    */
-  at<A extends unknown[]>(delay: number, callback: NgxTimerCallback<A>, ...args: A): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** Runs `callback(premature, ...args)` every `delay` seconds until the worker exits. Phases: as for `at`. */
-  every<A extends unknown[]>(delay: number, callback: NgxTimerCallback<A>, ...args: A): LuaMultiReturn<[true, undefined] | [undefined, string]>;
+  at<A extends unknown[]>(delay: number, callback: NgxTimerCallback<A>, ...args: A): LuaMultiReturn<[1, undefined] | [undefined, string]>;
+  /** Runs `callback(premature, ...args)` every `delay` seconds until the worker exits; 1, or nil and err. Phases: as for `at`. */
+  every<A extends unknown[]>(delay: number, callback: NgxTimerCallback<A>, ...args: A): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Number of timers running now. Phases: all. */
   running_count(): number;
   /** Number of timers waiting to run. Phases: all. */
@@ -315,7 +318,7 @@ interface Ngx {
   /** Ends the request with `status` (or, with 0, ends the phase and goes on). Phases: rewrite, access, content, header_filter (status only), balancer, ssl_cert (ngx.ERROR / ngx.OK), timer. */
   exit(status: number): never;
   /** Internal redirect to `uri`. Phases: rewrite, access, content. */
-  exec(uri: string, args?: string | NgxArgs): never;
+  exec(uri: string, args?: string | NgxArgsInput): never;
   /** Sends a redirect (301, 302 default, 303, 307, 308). Phases: rewrite, access, content. */
   redirect(uri: string, status?: number): never;
   /** Sends data and a newline in the response body; returns 1 or nil and err. Phases: rewrite, access, content. */
@@ -365,7 +368,7 @@ interface Ngx {
   /** URI-unescapes, turning `+` into space only in the query-arg sense of the input. Phases: all. */
   unescape_uri(str: string): string;
   /** Encodes an args table as a query string. Phases: all. */
-  encode_args(args: LuaTable<string, unknown>): string;
+  encode_args(args: NgxArgsInput): string;
   /** Decodes a query string into an args table (at most `max_args`, 100 by default). Phases: all. */
   decode_args(str: string, max_args?: number): NgxArgs;
   /** MD5 digest as lower-case hex. Phases: all. */

@@ -5,54 +5,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import ts from "typescript";
-import * as tstl from "typescript-to-lua";
-import { readDeclarations, ROOT } from "./declarations";
-
-const SNIPPETS = resolve(ROOT, "test/types/snippets");
-
-/** The declaration files a snippet compiles against, read once. */
-let declarationFiles: Record<string, string>;
-let options: tstl.CompilerOptions;
-
-beforeAll(() => {
-  declarationFiles = {};
-  for (const file of readDeclarations().files) {
-    // TypeScript's own lib files are loaded by TSTL's virtual host itself.
-    if (!file.includes("/typescript/lib/")) declarationFiles[file] = readFileSync(file, "utf8");
-  }
-  const config = tstl.parseConfigFileWithSystem(resolve(ROOT, "tstl.json"));
-  // The declaration files are given as files; the declarations were checked by the conformance test.
-  options = { ...config.options, types: [], skipLibCheck: true };
-});
-
-interface Compiled {
-  /** Lua by snippet name, whitespace collapsed. */
-  lua: Record<string, string>;
-  /** Diagnostics by snippet name ("line N: message"). */
-  diagnostics: Record<string, string[]>;
-}
-
-/** Compiles the snippets (by name) in one virtual TSTL project. */
-function compile(snippets: Record<string, string>): Compiled {
-  const files: Record<string, string> = { ...declarationFiles };
-  for (const [name, code] of Object.entries(snippets)) files[resolve(SNIPPETS, `${name}.ts`)] = code;
-  const result = tstl.transpileVirtualProject(files, options);
-  const nameOf = (fileName: string) => fileName.startsWith(SNIPPETS) ? fileName.slice(SNIPPETS.length + 1, -3) : fileName;
-  const compiled: Compiled = { lua: {}, diagnostics: {} };
-  for (const name of Object.keys(snippets)) compiled.diagnostics[name] = [];
-  for (const diagnostic of result.diagnostics) {
-    const name = diagnostic.file ? nameOf(diagnostic.file.fileName) : "(global)";
-    const line = diagnostic.file && diagnostic.start !== undefined
-      ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 0;
-    (compiled.diagnostics[name] ??= []).push(`line ${line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`);
-  }
-  for (const file of result.transpiledFiles) {
-    const source = file.sourceFiles.find((f) => f.fileName.startsWith(SNIPPETS));
-    if (source && file.lua) compiled.lua[nameOf(source.fileName)] = collapse(file.lua);
-  }
-  return compiled;
-}
+import { ROOT } from "./declarations";
+import { compile, Compiled } from "./tstl";
 
 /** One space for any run of whitespace, none just inside brackets: TSTL wraps long calls. */
 const collapse = (lua: string) => lua.replace(/\s+/g, " ").replace(/([({]) /g, "$1").replace(/ ([)}])/g, "$1");
@@ -193,6 +147,7 @@ beforeAll(() => {
     files[`expected_${name}`] = misuseFile(code, true);
   }
   compiled = compile(files);
+  for (const name of Object.keys(compiled.lua)) compiled.lua[name] = collapse(compiled.lua[name]);
   if (process.env.SHOW_LUA) console.log(Object.keys(SHAPES).map((name) => compiled.lua[name]).join("\n\n"));
 });
 
