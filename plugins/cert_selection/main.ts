@@ -8,7 +8,7 @@ import { parser, type CertSelectionConfig } from "./config";
 import * as store from "./store";
 import * as directory from "./directory";
 import * as admin from "./admin";
-import { check } from "./certificate";
+import { check, parseChain, parseKey } from "./certificate";
 import { normaliseSni } from "./names";
 import { isolate } from "./session";
 import { readFile } from "./files";
@@ -17,8 +17,6 @@ const serverName = ssl.server_name;
 const clearCerts = ssl.clear_certs;
 const setCert = ssl.set_cert;
 const setPrivKey = ssl.set_priv_key;
-const parseCert = ssl.parse_pem_cert;
-const parseKey = ssl.parse_pem_priv_key;
 const now = ngx.time;
 const sub = string.sub;
 const len = string.len;
@@ -49,7 +47,10 @@ function loadPair(this: void, id: string, certFile: string, keyFile: string, hos
     ngx.log(ngx.ERR, `resty-ts: cert_selection: refused ${certFile}: ${problem}`);
     return undefined;
   }
-  return certificate as store.Entry;
+  // Parsed now, in the master: workers inherit the cdata instead of each parsing it.
+  const entry = certificate as store.Entry;
+  parse(entry);
+  return entry;
 }
 
 function resolve(this: void, path: string): string {
@@ -58,10 +59,12 @@ function resolve(this: void, path: string): string {
 
 function setup(this: void, section: CertSelectionConfig): void {
   rejectUnknown = section.reject_unknown;
+  const loaded: store.Entry[] = [];
   for (const item of section.certificates) {
     const entry = loadPair(`config:${item.cert}`, item.cert, item.key, item.hosts);
-    if (entry !== undefined) store.addFixed(entry);
+    if (entry !== undefined) loaded.push(entry);
   }
+  store.setFixed(loaded);
   if (section.default !== undefined) {
     // The default serves any name: its own names do not matter (an empty `hosts`).
     const entry = loadPair("default", section.default.cert, section.default.key, []);
@@ -83,8 +86,6 @@ function setup(this: void, section: CertSelectionConfig): void {
   store.sync(dict);
 }
 
-if (settings !== undefined) setup(settings);
-
 /** Reports an expired certificate once (across workers, per certificate and expiry). */
 function warnExpired(this: void, entry: store.Entry): void {
   entry.expiredWarned = true;
@@ -95,7 +96,7 @@ function warnExpired(this: void, entry: store.Entry): void {
 
 /** Parses an entry's PEM once per worker; false when it cannot be served. */
 function parse(this: void, entry: store.Entry): boolean {
-  const [cert, certError] = parseCert(entry.cert);
+  const [cert, certError] = parseChain(entry.cert);
   const [key, keyError] = parseKey(entry.key);
   if (cert === undefined || key === undefined) {
     entry.broken = true;
@@ -165,6 +166,8 @@ function rewrite(this: void): void {
   if (rest !== "" && sub(rest, 1, 1) !== "/") return;
   admin.handle(adminSettings!, rest);
 }
+
+if (settings !== undefined) setup(settings);
 
 const plugin: Plugin = { name: "cert_selection", init_worker, ssl_cert, ssl_client_hello };
 if (adminSettings !== undefined) plugin.rewrite = rewrite;

@@ -46,7 +46,7 @@ const RANK: LuaTable<string, number> = (() => {
 /** How long change records are kept; a worker further behind reloads everything. */
 const CHANGE_TTL = 3600;
 
-const fixed: Entry[] = [];
+let fixed: Entry[] = [];
 const dynamic = new LuaTable<string, Entry>();
 let index: NameIndex<Slot> = newIndex();
 let version = -1;
@@ -76,9 +76,9 @@ function rebuild(this: void): void {
   index = next;
 }
 
-/** Adds a certificate from the config (at load, before workers start). */
-export function addFixed(this: void, certificate: Certificate): void {
-  fixed.push(certificate as Entry);
+/** Sets the certificates from the config (at load, before workers start). */
+export function setFixed(this: void, certificates: Certificate[]): void {
+  fixed = certificates as Entry[];
   rebuild();
 }
 

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// @ts-check
+// cert_selection: full TLS handshakes per second (no resumption) with the plugin choosing among
+// 10,000 certificates by SNI, against the same nginx serving one static certificate of the same
+// key type. Goal: plugin >= 0.97x static.
+//
+// wrk cannot be told to skip session resumption, so a small Node client does the handshakes:
+// 16 concurrent connections, each a fresh TLS connection (TLS 1.3, no session offered) with the
+// next of the 10,000 names as SNI, closed once the handshake completes. nginx (1 worker) runs
+// pinned to core 0, the client to core 1. Both nginx run side by side for the whole run and
+// are measured in alternating rounds; besides handshakes per second, the worker's CPU time
+// gives handshakes per CPU second, which stays meaningful even when the client is the bottleneck.
+//
+// Usage: node bench/cert_selection.mjs [--type rsa|ecdsa|both] [--rounds 3] [--seconds 5]
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import * as tls from "node:tls";
+import { startNginx } from "../harness/nginx.mjs";
+import { newKeyPem, issuer } from "../test/cert_selection/x509.mjs";
+
+const COUNT = 10000;
+const CONCURRENCY = 16;
+
+/** Runs handshakes for `seconds` against `port`, rotating SNI over `names`; resolves to counts. */
+async function handshakes(port, names, seconds, start = 0) {
+  let done = 0;
+  let errors = 0;
+  let next = start;
+  const deadline = Date.now() + seconds * 1000;
+  const one = () => new Promise((resolve) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, servername: names[next++ % names.length], rejectUnauthorized: false, minVersion: "TLSv1.3" });
+    socket.once("secureConnect", () => { done++; socket.destroy(); resolve(undefined); });
+    socket.once("error", () => { errors++; socket.destroy(); resolve(undefined); });
+  });
+  const loop = async () => { while (Date.now() < deadline) await one(); };
+  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
+  return { done, errors, next };
+}
+
+// Child mode: the client, pinned to its own core by the parent.
+if (process.argv[2] === "--client") {
+  const { port, namesFile, seconds, start } = JSON.parse(process.argv[3]);
+  const names = readFileSync(namesFile, "utf8").split("\n").filter(Boolean);
+  const result = await handshakes(port, names, seconds, start);
+  process.stdout.write(JSON.stringify(result));
+  process.exit(0);
+}
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const rounds = Number(option("rounds", "3"));
+const seconds = Number(option("seconds", "5"));
+const typeOption = option("type", "both");
+const types = typeOption === "both" ? ["rsa", "ecdsa"] : [typeOption];
+const multiCore = cpus().length > 1;
+const pin = (core) => (multiCore ? ["taskset", "-c", String(core)] : []);
+
+/** 10,000 certificates (one key file each, all the same key) for a key type, cached in tmp. */
+function material(type) {
+  const dir = join(tmpdir(), `resty-ts-bench-certs-${type}-${COUNT}`);
+  const namesFile = join(dir, "names.txt");
+  if (!existsSync(namesFile)) {
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    const keyPem = newKeyPem(type);
+    const make = issuer(keyPem);
+    const names = [];
+    for (let i = 0; i < COUNT; i++) {
+      const host = `h${i}.bench.test`;
+      names.push(host);
+      writeFileSync(join(dir, `${i}.crt`), make(host, 365));
+      writeFileSync(join(dir, `${i}.key`), keyPem);
+    }
+    writeFileSync(namesFile, names.join("\n"));
+  }
+  const certificates = Array.from({ length: COUNT }, (_, i) => ({ cert: join(dir, `${i}.crt`), key: join(dir, `${i}.key`) }));
+  return { dir, namesFile, certificates };
+}
+
+/** The hooks cert_selection needs. */
+const PLUGIN_HOOKS = `ssl_client_hello_by_lua_block { plugins.run("ssl_client_hello") }
+        ssl_certificate_by_lua_block { plugins.run("ssl_cert") }`;
+/** The same two hooks running no Lua code of ours: lua-nginx-module's own cost per handshake. */
+const EMPTY_HOOKS = `ssl_client_hello_by_lua_block { }
+        ssl_certificate_by_lua_block { }`;
+
+/** The TLS server with the static certificate and the given hook directives. */
+const tlsServer = (cert, key, hooks) => ({ port }) => `
+    server {
+        listen 127.0.0.1:${port} ssl;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_certificate ${cert};
+        ssl_certificate_key ${key};
+        ${hooks}
+        location / { return 200 "ok\\n"; }
+    }`;
+
+/** CPU seconds (user + system) a process used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function runClient(port, namesFile, secs, start) {
+  const result = spawnSync(pin(1)[0] ?? process.execPath, [...pin(1).slice(1), ...(multiCore ? [process.execPath] : []), new URL(import.meta.url).pathname, "--client", JSON.stringify({ port, namesFile, seconds: secs, start })], { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (result.status !== 0) throw new Error(`client failed: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+const summary = [];
+for (const type of types) {
+  const { namesFile, certificates } = material(type);
+  const first = certificates[0];
+  const common = { spawnPrefix: pin(0), logLevel: "warn", allowLog: [] };
+  const variants = {
+    static: await startNginx({ ...common, servers: tlsServer(first.cert, first.key, "") }),
+    "empty hooks": await startNginx({ ...common, servers: tlsServer(first.cert, first.key, EMPTY_HOOKS) }),
+    plugin: await startNginx({
+      ...common,
+      plugins: ["cert_selection"],
+      config: { cert_selection: { certificates } },
+      configVia: "env",
+      servers: tlsServer(first.cert, first.key, PLUGIN_HOOKS),
+    }),
+  };
+  try {
+    // Warm-up: every name once through the plugin (each worker parses a certificate on first use).
+    const warm = runClient(variants.plugin.port, namesFile, 60, 0);
+    if (warm.done < COUNT) console.warn(`warm-up covered ${warm.done} of ${COUNT} names`);
+    runClient(variants.static.port, namesFile, 2, 0);
+    runClient(variants["empty hooks"].port, namesFile, 2, 0);
+    const names = Object.keys(variants);
+    /** @type {Record<string, { rate: number[], perCpu: number[], busy: number[] }>} */
+    const results = Object.fromEntries(names.map((n) => [n, { rate: [], perCpu: [], busy: [] }]));
+    let start = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+        const nginx = variants[name];
+        const [worker] = nginx.workerPids();
+        const cpuBefore = cpuSeconds(worker);
+        const began = Date.now();
+        const { done, errors, next } = runClient(nginx.port, namesFile, seconds, start);
+        const elapsed = (Date.now() - began) / 1000;
+        const cpu = cpuSeconds(worker) - cpuBefore;
+        start = next;
+        if (errors > 0) throw new Error(`${name}: ${errors} handshakes failed`);
+        results[name].rate.push(done / seconds);
+        results[name].perCpu.push(done / Math.max(cpu, 0.01));
+        results[name].busy.push(cpu / elapsed);
+        console.log(`  ${type} round ${round + 1} ${name.padEnd(11)}: ${(done / seconds).toFixed(0)} handshakes/s, worker CPU ${(100 * cpu / elapsed).toFixed(0)}%, ${(done / cpu).toFixed(0)} per CPU second`);
+      }
+    }
+    const rate = (n) => median(results[n].rate);
+    const perCpu = (n) => median(results[n].perCpu);
+    const line = {
+      type,
+      static: Math.round(rate("static")),
+      plugin: Math.round(rate("plugin")),
+      ratio: +(rate("plugin") / rate("static")).toFixed(3),
+      perCpuRatio: +(perCpu("plugin") / perCpu("static")).toFixed(3),
+      hooksPerCpuRatio: +(perCpu("empty hooks") / perCpu("static")).toFixed(3),
+      pluginVsHooksPerCpu: +(perCpu("plugin") / perCpu("empty hooks")).toFixed(3),
+      staticBusy: +median(results.static.busy).toFixed(2),
+      pluginBusy: +median(results.plugin.busy).toFixed(2),
+    };
+    summary.push(line);
+  } finally {
+    for (const nginx of Object.values(variants)) await nginx.stop({ check: true });
+  }
+}
+
+console.log(`\ncert_selection: full TLS 1.3 handshakes, ${COUNT} certificates in the store vs one static certificate (medians of ${rounds} rounds of ${seconds}s)`);
+for (const s of summary) {
+  console.log(`  ${s.type.padEnd(5)}: static ${s.static}/s, plugin ${s.plugin}/s, ratio ${s.ratio} (goal >= 0.97); worker busy ${Math.round(100 * s.staticBusy)}% / ${Math.round(100 * s.pluginBusy)}%`);
+  console.log(`         handshakes per worker CPU second: plugin/static ${s.perCpuRatio}, empty hooks/static ${s.hooksPerCpuRatio}, plugin/empty hooks ${s.pluginVsHooksPerCpu}`);
+}
+mkdirSync(new URL("./results", import.meta.url).pathname, { recursive: true });
+writeFileSync(new URL("./results/cert_selection.json", import.meta.url).pathname, JSON.stringify({ date: new Date().toISOString(), rounds, seconds, summary }, null, 2) + "\n");
