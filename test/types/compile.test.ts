@@ -5,7 +5,8 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ROOT } from "./declarations";
+import * as tstl from "typescript-to-lua";
+import { readDeclarations, ROOT } from "./declarations";
 import { compile, Compiled } from "./tstl";
 
 /** One space for any run of whitespace, none just inside brackets: TSTL wraps long calls. */
@@ -212,6 +213,15 @@ describe("compiled call shapes", () => {
     expect(lua).toContain("ngx.thread.spawn(function(x) return x + 1 end, 1)");
     expect(lua).toContain("local ok, result = ngx.thread.wait(thread)");
     expect(lua).toContain("local a, b = ngx.location.capture_multi({{\"/a\"}, {\"/b\", {method = ngx.HTTP_POST}}})");
+  });
+});
+
+describe("external modules", () => {
+  it("are all listed in noResolvePaths, so TSTL leaves each require as it is", () => {
+    const modules = new Set(readDeclarations().entries.map((entry) => entry.root).filter((root) => root !== "ngx" && !root.startsWith("@")));
+    expect(modules.size).toBeGreaterThan(15);
+    const { noResolvePaths } = tstl.parseConfigFileWithSystem(resolve(ROOT, "tstl.json")).options;
+    for (const module of modules) expect({ module, listed: noResolvePaths?.includes(module) }).toEqual({ module, listed: true });
   });
 });
 
