@@ -26,13 +26,13 @@ afterAll(async () => {
   await op?.close();
 });
 
-/** A token signed with the OP's key `kid` ("rsa-1" or "ec-1"), valid unless `claims` say otherwise. */
-async function token(claims: JWTPayload = {}, kid = "rsa-1", headerKid: string | undefined = kid): Promise<string> {
-  const jwk = op.signingKeys.find((key) => key.kid === kid)!;
+/** A token signed with the OP's "rsa" or "ec" key, valid unless `claims` say otherwise; `headerKid` replaces its kid. */
+async function token(claims: JWTPayload = {}, kind = "rsa", headerKid?: string): Promise<string> {
+  const jwk = op.signingKeys.find((key) => String(key.kid).startsWith(`${kind}-`))!;
   const alg = jwk.alg as string;
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ iss: op.issuer, aud: AUDIENCE, sub: "service-7", iat: now, exp: now + 300, ...claims })
-    .setProtectedHeader({ alg, ...(headerKid ? { kid: headerKid } : {}) })
+    .setProtectedHeader({ alg, kid: headerKid ?? String(jwk.kid) })
     .sign(await importJWK(jwk as never, alg));
 }
 
@@ -48,7 +48,7 @@ describe("openidc bearer", () => {
     expect(seen.headers["x-user"]).toBe("service-7");
     expect(seen.headers["x-email"]).toBe("svc@example.com");
     expect(seen.headers["x-name"]).toBeUndefined();
-    expect((await call(`bearer ${await token({}, "ec-1")}`)).status).toBe(200);
+    expect((await call(`bearer ${await token({}, "ec")}`)).status).toBe(200);
   });
 
   it("answers 401 with WWW-Authenticate when the token is missing or invalid", async () => {
@@ -67,7 +67,7 @@ describe("openidc bearer", () => {
       ["not yet valid", await token({ nbf: now + 3600 })],
       ["tampered payload", `${h}.${forgedPayload}.${s}`],
       ["alg none", `${Buffer.from('{"alg":"none"}').toString("base64url")}.${p}.`],
-      ["signed by a stranger with the OP's kid", await new SignJWT({ iss: op.issuer, aud: AUDIENCE, sub: "x", exp: now + 60 }).setProtectedHeader({ alg: "RS256", kid: "rsa-1" }).sign(other.privateKey)],
+      ["signed by a stranger with the OP's kid", await new SignJWT({ iss: op.issuer, aud: AUDIENCE, sub: "x", exp: now + 60 }).setProtectedHeader({ alg: "RS256", kid: String(op.signingKeys[0].kid) }).sign(other.privateKey)],
       ["not a JWT", "abc"],
     ];
     for (const [name, bad] of cases) {
@@ -82,10 +82,10 @@ describe("openidc bearer", () => {
     expect((await call(`Bearer ${await token()}`)).status).toBe(200);
     const fetches = () => op.paths.filter((path) => path === "/jwks").length;
     const before = fetches();
-    const unknown = await token({}, "rsa-1", "rotated-key");
+    const unknown = await token({}, "rsa", "rotated-key");
     expect((await call(`Bearer ${unknown}`)).status).toBe(401);
     expect(fetches()).toBe(before + 1);
-    expect((await call(`Bearer ${await token({}, "rsa-1", "another-unknown")}`)).status).toBe(401);
+    expect((await call(`Bearer ${await token({}, "rsa", "another-unknown")}`)).status).toBe(401);
     expect(fetches()).toBe(before + 1);
     expect((await call(`Bearer ${await token()}`)).status).toBe(200);
   });

@@ -2,6 +2,7 @@
 // one confidential client, PKCE, refresh tokens, RP-initiated logout, dev login screens that
 // accept any user name, and a log of the token requests it served.
 import { createServer, type Server } from "node:https";
+import { randomUUID } from "node:crypto";
 import { generateKeyPair, exportJWK } from "jose";
 import Provider, { type Client, type Context } from "oidc-provider";
 import type { TestPki } from "./tls";
@@ -30,7 +31,7 @@ export interface TestOp {
   /** Request paths served, in order. */
   paths: string[];
   provider: Provider;
-  /** The OP's private signing keys (JWKs with kid "rsa-1" and "ec-1"), to sign test tokens. */
+  /** The OP's private signing keys (JWKs with kid "rsa-<uuid>" and "ec-<uuid>", new per start), to sign test tokens. */
   signingKeys: Record<string, unknown>[];
   close(): Promise<void>;
 }
@@ -38,13 +39,16 @@ export interface TestOp {
 /** The demo user's claims (any login name works; its claims are these plus sub = the name). */
 export const DEMO_CLAIMS = { email: "demo@example.com", email_verified: true, name: "Demo User" };
 
+/** The "groups" claim of the user "many-groups": about 3.4 KB (and again in the ID token). */
+export const MANY_GROUPS = Array.from({ length: 150 }, (_, i) => `team-${String(i).padStart(4, "0")}-members`);
+
 async function signingKeys() {
   const rsa = await generateKeyPair("RS256", { extractable: true });
   const ec = await generateKeyPair("ES256", { extractable: true });
   return {
     keys: [
-      { ...(await exportJWK(rsa.privateKey)), kid: "rsa-1", alg: "RS256", use: "sig" },
-      { ...(await exportJWK(ec.privateKey)), kid: "ec-1", alg: "ES256", use: "sig" },
+      { ...(await exportJWK(rsa.privateKey)), kid: `rsa-${randomUUID()}`, alg: "RS256", use: "sig" },
+      { ...(await exportJWK(ec.privateKey)), kid: `ec-${randomUUID()}`, alg: "ES256", use: "sig" },
     ],
   };
 }
@@ -58,20 +62,25 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
   const authMethod = options.authMethod ?? "client_secret_basic";
   const jwks = await signingKeys();
   const provider = new Provider(issuer, {
-    clients: [{
-      client_id: options.clientId ?? "resty-ts",
-      ...(authMethod === "none" ? {} : { client_secret: options.clientSecret ?? "a client secret of the test client" }),
-      token_endpoint_auth_method: authMethod,
+    // The main client, plus one per other client authentication method.
+    clients: [
+      { client_id: options.clientId ?? "resty-ts", method: authMethod },
+      { client_id: "resty-ts-post", method: "client_secret_post" },
+      { client_id: "resty-ts-public", method: "none" },
+    ].map(({ client_id, method }) => ({
+      client_id,
+      ...(method === "none" ? {} : { client_secret: options.clientSecret ?? "a client secret of the test client" }),
+      token_endpoint_auth_method: method,
       redirect_uris: options.redirectUris,
       post_logout_redirect_uris: options.postLogoutRedirectUris ?? [],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
-    }],
+    })),
     jwks: { keys: jwks.keys.map((key) => ({ ...key })) },
     cookies: { keys: ["test cookie signing key"] },
     pkce: { required: () => true },
     conformIdTokenClaims: false,
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "groups"] },
     features: {
       devInteractions: { enabled: true },
       rpInitiatedLogout: {
@@ -88,7 +97,8 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
     ttl: { AccessToken: options.accessTokenTtl ?? 3600, IdToken: 3600, RefreshToken: 86400, Session: 3600, Grant: 3600, Interaction: 600 },
     findAccount: async (_ctx: Context, id: string) => ({
       accountId: id,
-      claims: async () => ({ sub: id, ...DEMO_CLAIMS }),
+      // The user "many-groups" has claims too big for one cookie.
+      claims: async () => ({ sub: id, ...DEMO_CLAIMS, ...(id === "many-groups" ? { groups: MANY_GROUPS } : {}) }),
     }),
   });
   const grants: string[] = [];

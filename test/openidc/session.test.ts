@@ -1,0 +1,144 @@
+// Sessions against the real OP: refresh with the refresh_token grant (and a refused refresh),
+// access-token forwarding, idle timeout and cookie renewal, sessions too big for one cookie,
+// and the client_secret_post / none client authentication methods.
+import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import type { Nginx } from "../../harness/nginx.mjs";
+import { makePki, type TestPki } from "./tls";
+import { MANY_GROUPS, startOp, type TestOp } from "./op";
+import { Agent, baseConfig, gatewayPort, startGateway } from "./gateway";
+
+let pki: TestPki;
+let op: TestOp;
+let port: number;
+let base: string;
+let nginx: Nginx | undefined;
+
+beforeAll(async () => {
+  pki = makePki();
+  port = await gatewayPort();
+  base = `http://127.0.0.1:${port}`;
+  op = await startOp(pki, { redirectUris: [`${base}/openidc/callback`], postLogoutRedirectUris: [`${base}/bye`] });
+});
+
+afterEach(async () => {
+  await nginx?.stop();
+  nginx = undefined;
+});
+
+afterAll(async () => {
+  await op?.close();
+});
+
+const HTTP = "large_client_header_buffers 4 16k;";
+
+async function gateway(extra: Record<string, unknown>) {
+  nginx = await startGateway(pki, port, baseConfig(port, op.issuer, extra), {
+    http: `lua_shared_dict resty_ts_oidc 1m; lua_ssl_trusted_certificate ${pki.caFile}; lua_ssl_verify_depth 2; ${HTTP}`,
+  });
+  return nginx;
+}
+
+async function login(agent: Agent, user = "alice"): Promise<void> {
+  const start = await agent.fetch(`${base}/app`);
+  expect(start.status).toBe(302);
+  const callback = await agent.throughOp(start.headers.get("location")!, `${base}/openidc/callback`, user);
+  const done = await agent.fetch(callback);
+  expect(done.status, await done.clone().text()).toBe(302);
+}
+
+async function upstream(agent: Agent, path = "/app"): Promise<Record<string, string>> {
+  const response = await agent.fetch(`${base}${path}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { headers: Record<string, string> }).headers;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("openidc sessions", () => {
+  it("forwards the access token and refreshes it with the refresh_token grant before it expires", async () => {
+    await gateway({ refresh: true, forward_access_token: true, refresh_leeway: 7200 });
+    const agent = new Agent(pki.ca);
+    await login(agent);
+    const refreshes = () => op.grants.filter((grant) => grant === "refresh_token").length;
+    const before = refreshes();
+    const cookieBefore = agent.cookies.get("resty_ts_session");
+    const first = await upstream(agent, "/app?1");
+    expect(first.authorization).toMatch(/^Bearer \S{20,}$/);
+    expect(refreshes()).toBe(before + 1);
+    expect(agent.cookies.get("resty_ts_session")).not.toBe(cookieBefore);
+    const second = await upstream(agent, "/app?2");
+    expect(refreshes()).toBe(before + 2);
+    expect(second.authorization).not.toBe(first.authorization);
+    expect(second["x-user"]).toBe("alice");
+    // A client cannot smuggle its own Authorization past a login route that forwards tokens.
+    const forged = await agent.fetch(`${base}/app`, { headers: { authorization: "Bearer forged" } });
+    expect(((await forged.json()) as { headers: Record<string, string> }).headers.authorization).not.toBe("Bearer forged");
+  });
+
+  it("sends the user to log in again when the OP refuses the refresh token", async () => {
+    await gateway({ refresh: true, refresh_leeway: 7200 });
+    const agent = new Agent(pki.ca);
+    await login(agent);
+    // A new OP on the same address knows nothing of the old grants.
+    await op.close();
+    op = await startOp(pki, { port: op.port, redirectUris: [`${base}/openidc/callback`], postLogoutRedirectUris: [`${base}/bye`] });
+    const response = await agent.fetch(`${base}/app`);
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toMatch(new RegExp(`^${op.issuer}/auth\\?`));
+    expect(nginx!.errorLog()).toMatch(/openidc: refresh refused, the user logs in again: token endpoint answered HTTP 400 \(invalid_grant\)/);
+    await login(agent);
+    expect((await upstream(agent))["x-user"]).toBe("alice");
+  });
+
+  it("renews the cookie while in use, alongside the upstream's own cookies, and ends an idle session", async () => {
+    await gateway({ cookie: { secure: false, idle_timeout: 4 } });
+    const agent = new Agent(pki.ca);
+    await login(agent);
+    const issued = agent.cookies.get("resty_ts_session");
+    await sleep(1100);
+    const renewed = await agent.fetch(`${base}/app`);
+    expect(renewed.status).toBe(200);
+    const setCookies = renewed.headers.getSetCookie();
+    expect(setCookies.some((c) => c.startsWith("resty_ts_session="))).toBe(true);
+    expect(setCookies.some((c) => c.startsWith("upstream=1"))).toBe(true);
+    expect(agent.cookies.get("resty_ts_session")).not.toBe(issued);
+    const idle = new Agent(pki.ca);
+    idle.cookies.set("resty_ts_session", agent.cookies.get("resty_ts_session")!);
+    await sleep(4200);
+    expect((await idle.fetch(`${base}/app`)).status).toBe(302);
+  });
+
+  it("splits a large session over several cookies and refuses it when a piece is missing", async () => {
+    await gateway({ headers: { "X-User": "sub", "X-Groups": "groups" } });
+    const agent = new Agent(pki.ca);
+    await login(agent, "many-groups");
+    const chunks = [...agent.cookies.keys()].filter((name) => name.startsWith("resty_ts_session"));
+    expect(chunks.length).toBeGreaterThanOrEqual(2);
+    expect(agent.cookies.get("resty_ts_session")).toMatch(new RegExp(`^${chunks.length}\\.`));
+    for (const name of chunks) expect(agent.cookies.get(name)!.length).toBeLessThanOrEqual(3802);
+    const seen = await upstream(agent);
+    expect(seen["x-user"]).toBe("many-groups");
+    expect(seen["x-groups"]).toBe(MANY_GROUPS.join(","));
+    agent.cookies.delete(`resty_ts_session_${chunks.length}`);
+    expect((await agent.fetch(`${base}/app`, { headers: { accept: "application/json" } })).status).toBe(401);
+    // Logging in again as a user with a small session deletes the chunks left behind.
+    const small = new Agent(pki.ca);
+    small.cookies = new Map([...agent.cookies].filter(([name]) => name.startsWith("resty_ts_session")));
+    await login(small, "bob");
+    expect([...small.cookies.keys()].filter((name) => name.startsWith("resty_ts_session"))).toEqual(["resty_ts_session"]);
+    expect((await upstream(small))["x-user"]).toBe("bob");
+  });
+
+  it("authenticates to the token endpoint with client_secret_post and as a public client (none)", async () => {
+    await gateway({ client_id: "resty-ts-post", token_endpoint_auth_method: "client_secret_post" });
+    const post = new Agent(pki.ca);
+    await login(post);
+    expect((await upstream(post))["x-user"]).toBe("alice");
+    await nginx!.stop();
+    const { client_secret: _secret, ...publicClient } = baseConfig(port, op.issuer, { client_id: "resty-ts-public", token_endpoint_auth_method: "none" });
+    nginx = await startGateway(pki, port, publicClient);
+    const none = new Agent(pki.ca);
+    await login(none, "carol");
+    expect((await upstream(none))["x-user"]).toBe("carol");
+  });
+});
