@@ -80,6 +80,23 @@ beforeAll(async () => {
           ngx.say(ossl.libcrypto == require("ffi").C and "ffi.C" or "loaded", " ", string.format("%x", ossl.version()))
         }
       }
+      location = /primitives {
+        content_by_lua_block {
+          local ossl = require("plugins.lib.openssl")
+          local function hex(s) return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end)) end
+          local key = assert(ossl.hkdfSha256(string.rep(string.char(11), 22), "", "", 32))
+          local nonce = assert(ossl.randomBytes(12))
+          local sealed = assert(ossl.aes256GcmEncrypt(key, nonce, "secret session", "aad"))
+          local opened = assert(ossl.aes256GcmDecrypt(key, nonce, sealed, "aad"))
+          local tampered = sealed:sub(1, 3) .. string.char((sealed:byte(4) + 1) % 256) .. sealed:sub(5)
+          local _, tamperErr = ossl.aes256GcmDecrypt(key, nonce, tampered, "aad")
+          ngx.say(hex((ossl.sha256("abc"))))
+          ngx.say(hex((ossl.hmacSha256("Jefe", "what do ya want for nothing?"))))
+          ngx.say(hex(key))
+          ngx.say(opened, " ", #sealed, " ", tamperErr)
+          ngx.say(ossl.constantTimeEquals("a", "a"), " ", ossl.constantTimeEquals("a", "b"))
+        }
+      }
       location = /validate {
         client_body_buffer_size 1m;
         client_max_body_size 1m;
@@ -239,6 +256,18 @@ describe("JWT validation in nginx", () => {
     expect(await check(`${input}.${base64url.encode(mac)}`)).toEqual({ sub: "alice" });
     mac[0] ^= 1;
     expect(await check(`${input}.${base64url.encode(mac)}`)).toMatchObject({ failure: "signature" });
+  });
+
+  it("runs every primitive the session code needs inside nginx", async () => {
+    const lines = (await (await nginx.fetch("/primitives")).text()).split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+      // RFC 5869 case 3, first 32 bytes
+      "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d",
+      "secret session 30 aes-256-gcm: authentication failed",
+      "true false",
+    ]);
   });
 
   it("left no error in the log", () => {
