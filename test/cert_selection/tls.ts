@@ -118,6 +118,6 @@ export async function startGateway(dir: string, section: Record<string, unknown>
     config: { cert_selection: section },
     ports: ["tls"],
     ...options,
-    http: (ctx) => `lua_shared_dict resty_ts_certs 16m;\n${server(ctx)}`,
+    http: (ctx) => `lua_shared_dict resty_ts_certs 16m;\n${typeof options.http === "string" ? options.http : ""}\n${server(ctx)}`,
   });
 }
