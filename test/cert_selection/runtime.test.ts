@@ -178,6 +178,16 @@ describe("cert_selection: admin API", () => {
     expect(listed.certificates.map((c: { id: string }) => c.id).sort()).toEqual(["alpha-rsa", "beta"]);
   });
 
+  it("keeps API certificates across a reload (HUP)", async () => {
+    const state = join(stateDir(), "certs.json");
+    nginx = await startGateway(dir, adminSection(state), { workers: 2 });
+    expect((await put("beta", { cert: beta.certPem, key: beta.keyPem })).status).toBe(200);
+    const before = nginx.workerPids();
+    nginx.signal("SIGHUP");
+    await eventually(async () => nginx!.workerPids().every((pid) => !before.includes(pid)), "new workers replaced the old ones");
+    await everyWorker(nginx.ports.tls, "beta.test", named("beta.test"));
+  });
+
   it("logs one line for a broken state file entry and loads the rest", async () => {
     const state = join(stateDir(), "certs.json");
     writeFileSync(state, JSON.stringify({ certificates: [
