@@ -28,13 +28,15 @@ export function scaffold({ projectDir, name, log = console.log }) {
     return 1;
   }
   const fill = (text) => text.replaceAll("__NAME__", name).replaceAll("__HEADER__", headerName(name));
-  /** [template, target, onlyWhenMissing] */
+  /** [template, target]: written only where no file exists yet. */
   const files = [
     ["plugin/main.ts", `plugins/${name}/main.ts`],
     ["plugin/config.ts", `plugins/${name}/config.ts`],
     ["test/plugin.test.ts", `test/${name}.test.ts`],
     ["spec/plugin_spec.lua", `spec/${name}_spec.lua`],
     ["project/tstl.json", "tstl.json"],
+    ["project/tsconfig.json", "tsconfig.json"],
+    ["project/test-tsconfig.json", "test/tsconfig.json"],
     ["project/vitest.config.mjs", "vitest.config.mjs"],
     ["project/busted", ".busted"],
     ["project/gitignore", ".gitignore"],

@@ -13,7 +13,7 @@ describe("resty-ts new", () => {
   it("scaffolds a plugin, its test, its spec and the project files", () => {
     const { status, output } = project.cli("new", "greeter");
     expect(status, output).toBe(0);
-    for (const file of ["plugins/greeter/main.ts", "plugins/greeter/config.ts", "test/greeter.test.ts", "spec/greeter_spec.lua", "tstl.json", "vitest.config.mjs", ".busted", "plugins.ts", "plugins/lib/schema.ts", "plugins/lib/config.ts"]) {
+    for (const file of ["plugins/greeter/main.ts", "plugins/greeter/config.ts", "test/greeter.test.ts", "spec/greeter_spec.lua", "tstl.json", "tsconfig.json", "test/tsconfig.json", "vitest.config.mjs", ".busted", "plugins.ts", "plugins/lib/schema.ts", "plugins/lib/config.ts"]) {
       expect(existsSync(join(project.dir, file)), file).toBe(true);
     }
     expect(project.read("plugins/greeter/main.ts")).toContain('name: "greeter"');
@@ -43,8 +43,10 @@ describe("resty-ts build", () => {
     expect(busted.stdout).toMatch(/2 successes \/ 0 failures/);
   });
 
-  it("keeps a user's own file where resty-ts supplies one of the same name", { timeout: 120_000 }, () => {
+  it("supplies the library modules the plugins import, and keeps a user's own file of that name", { timeout: 120_000 }, () => {
+    expect(existsSync(join(project.dir, "plugins/lib/metrics.ts"))).toBe(false); // not imported
     project.write("plugins/lib/client.ts", "// mine\nexport const mine = 1;\n");
+    project.write("plugins/greeter/extra.ts", 'import { mine } from "../lib/client";\nexport const extra = mine + 1;\n');
     const { status, output } = project.cli("build");
     expect(status, output).toBe(0);
     expect(output).toMatch(/kept your own plugins\/lib\/client.ts/);
