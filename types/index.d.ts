@@ -21,4 +21,5 @@
 /// <reference path="./modules/ngx.ssl.d.ts" />
 /// <reference path="./modules/ngx.ssl.session.d.ts" />
 /// <reference path="./modules/resty.lrucache.d.ts" />
+/// <reference path="./modules/string.buffer.d.ts" />
 /// <reference path="./modules/table.d.ts" />

@@ -72,6 +72,15 @@ const SHAPES: Record<string, string> = {
       const buffer = ffi.new("char[?]", 16);
       return [cert, err, ok, cjson.null, ffi.string(buffer, 4)];
     }`,
+  string_buffer: `
+    import * as buffer from "string.buffer";
+    const out = buffer.new(64);
+    export function join(this: void, a: string, n: number) {
+      out.reset().put(a, ":", n);
+      const size = out.length();
+      const [head] = out.get(1);
+      return [size, head, out.tostring()];
+    }`,
   callbacks: `
     export function later(this: void) {
       ngx.timer.at(0, (premature: boolean, n: number) => { if (!premature) ngx.log(ngx.INFO, n); }, 5);
@@ -205,6 +214,14 @@ describe("compiled call shapes", () => {
     expect(lua).toContain("ffi.string(buffer, 4)");
     expect(lua).toContain("cjson.null");
     expect(lua).not.toContain("@NoResolution");
+  });
+
+  it("calls string.buffer methods with a colon, chained, and its length as #", () => {
+    const lua = compiled.lua.string_buffer;
+    expect(lua).toContain("local out = buffer.new(64)");
+    expect(lua).toContain("out:reset():put(a, \":\", n)");
+    expect(lua).toContain("local size = #out");
+    expect(lua).toContain("local head = out:get(1)");
   });
 
   it("passes callbacks without a self parameter and destructures multi-results", () => {

@@ -20,6 +20,7 @@ const OBJECTS: Record<string, string> = {
   // Instances of resty-core / lrucache classes.
   Semaphore: "require(\"ngx.semaphore\").new(0)",
   LruCache: "require(\"resty.lrucache\").new(1)",
+  StringBuffer: "require(\"string.buffer\").new()",
 };
 
 /**
@@ -51,7 +52,7 @@ local function check(entries)
     end
     for _, key in ipairs(e.path) do
       if problem then break end
-      if type(value) ~= "table" then problem = "its parent is a " .. type(value) break end
+      if type(value) ~= "table" and type(value) ~= "userdata" then problem = "its parent is a " .. type(value) break end
       local ok, found = pcall(function() return value[key] end)
       if ok then value = found else problem = "reading it raises an error" end
     end

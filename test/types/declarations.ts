@@ -84,6 +84,8 @@ export function readDeclarations(extra?: string): Declarations {
 
   const add = (root: string, path: string[], type: ts.Type) => {
     const where = `${root} ${path.join(".")}`;
+    // TSTL's operator pseudo-methods (LuaLengthMethod: `buf.length()` is `#buf`) are no members.
+    if (/^Lua\w+Method$/.test(type.aliasSymbol?.name ?? "")) return;
     const valueType = checker.getNonNullableType(type);
     const kind = kindOf(valueType, where);
     const entry: Entry = { root, path, kind };

@@ -111,6 +111,19 @@ const SNIPPETS: Record<string, { code: string; expected: string }> = {
     }`,
     expected: "hi nil nil invalid input nil string aGk_ worker nil string 0 772",
   },
+  string_buffer: {
+    code: `import * as buffer from "string.buffer";
+    export function run(this: void) {
+      const buf = buffer.new();
+      buf.put("ab", 12).putf("<%s>", "x");
+      const size = buf.length();
+      const [a, b, none] = buf.get(1, 2);
+      const [rest] = buf.get();
+      const copy = buffer.decode(buffer.encode({ k: "v" })) as { k: string };
+      return [size, a, b, show(none), rest, buf.length(), copy.k].join(" ");
+    }`,
+    expected: "7 a b1 nil 2<x> 0 v",
+  },
   threads_and_workers: {
     code: `export function run(this: void) {
       const thread = ngx.thread.spawn((a: number, b: number) => a + b, 2, 3);
