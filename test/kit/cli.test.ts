@@ -21,6 +21,13 @@ describe("resty-ts new", () => {
     expect(project.read("plugins/lib/schema.ts")).toBe(`${project.read("plugins/lib/schema.ts").split("\n")[0]}\n${readFileSync(join(ROOT, "plugins/lib/schema.ts"), "utf8")}`);
   });
 
+  it("gives a test that type-checks against the harness declarations", { timeout: 120_000 }, () => {
+    const prepack = spawnSync(process.execPath, [join(ROOT, "kit", "prepack.mjs")], { encoding: "utf8" });
+    expect(prepack.status, prepack.stderr).toBe(0);
+    const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "test"], { cwd: project.dir, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout).toBe(0);
+  });
+
   it("refuses a name that is not a Lua module name, and an existing plugin", () => {
     let result = project.cli("new", "Bad-Name");
     expect(result.status).toBe(2);

@@ -7,13 +7,14 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const LINKED = ["typescript", "typescript-to-lua", "lua-types", "@typescript-to-lua/language-extensions"];
+const LINKED = ["typescript", "typescript-to-lua", "lua-types", "@typescript-to-lua/language-extensions", "vitest", "@types/node"];
 
 /** Creates the project; `remove()` deletes it. */
 export function tempProject() {
   const dir = mkdtempSync(join(tmpdir(), "resty-ts-kit-"));
   chmodSync(dir, 0o755); // nginx workers (nobody) read build/lua from here
   mkdirSync(join(dir, "node_modules", "@typescript-to-lua"), { recursive: true });
+  mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
   symlinkSync(ROOT, join(dir, "node_modules", "resty-ts"));
   for (const name of LINKED) symlinkSync(join(ROOT, "node_modules", name), join(dir, "node_modules", name));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "kit-test", private: true }));

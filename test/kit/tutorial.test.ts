@@ -63,13 +63,16 @@ it("the tutorial gets a new plugin answering in nginx", { timeout: 240_000 }, ()
   const blocks = fencedBlocks(readFileSync(join(ROOT, "docs", "tutorial.md"), "utf8"));
   let previous: { info: string; output: string } | undefined;
   let commands = 0;
+  const timings: string[] = [];
   for (const block of blocks) {
     const file = /\bfile=(\S+)/.exec(block.info)?.[1];
     if (file) {
       mkdirSync(dirname(join(cwd, file)), { recursive: true });
       writeFileSync(join(cwd, file), block.body);
     } else if (block.info === "sh") {
+      const started = Date.now();
       const { status, output } = run(block.body, tarball);
+      timings.push(`${((Date.now() - started) / 1000).toFixed(1)}s ${block.body.trim().split("\n").join("; ")}`);
       expect(status, `\`\`\`sh\n${block.body}\`\`\`\n${output}`).toBe(0);
       previous = { info: "sh", output };
       commands++;
@@ -81,6 +84,7 @@ it("the tutorial gets a new plugin answering in nginx", { timeout: 240_000 }, ()
     }
     previous = undefined;
   }
+  console.log(`tutorial commands:\n  ${timings.join("\n  ")}`);
   expect(commands).toBeGreaterThanOrEqual(6);
   // The tutorial's last block stopped nginx; its log has no Lua error.
   const log = readFileSync(join(cwd, "logs", "error.log"), "utf8");
