@@ -6,6 +6,7 @@ import type { Nginx } from "../../harness/nginx.mjs";
 import { makePki, type TestPki } from "./tls";
 import { MANY_GROUPS, startOp, type TestOp } from "./op";
 import { Agent, baseConfig, gatewayPort, startGateway } from "./gateway";
+import { sealSession } from "./sealed_cookie.mjs";
 
 let pki: TestPki;
 let op: TestOp;
@@ -127,6 +128,24 @@ describe("openidc sessions", () => {
     await login(small, "bob");
     expect([...small.cookies.keys()].filter((name) => name.startsWith("resty_ts_session"))).toEqual(["resty_ts_session"]);
     expect((await upstream(small))["x-user"]).toBe("bob");
+  });
+
+  it("reads the standard construction (HKDF-SHA256 + AES-256-GCM, name as AAD) made by Node's crypto, and nothing else", async () => {
+    const config = baseConfig(port, op.issuer);
+    await gateway({});
+    const secret = config.session_secret as string;
+    const now = Math.floor(Date.now() / 1000);
+    const session = { sub: "minted", c: { sub: "minted", email: "m@example.com" }, exp: now + 600, t: now };
+    const call = async (value: string) => {
+      const response = await fetch(`${base}/app`, { headers: { cookie: `resty_ts_session=${value}`, accept: "application/json" } });
+      return response.status === 200 ? ((await response.json()) as { headers: Record<string, string> }).headers["x-user"] : response.status;
+    };
+    expect(await call(sealSession(secret, "resty_ts_session", session))).toBe("minted");
+    expect(await call(sealSession(`${secret}-other`, "resty_ts_session", session))).toBe(401);
+    expect(await call(sealSession(secret, "another_cookie", session))).toBe(401);
+    expect(await call(sealSession(secret, "resty_ts_session", { ...session, exp: now - 1 }))).toBe(401);
+    expect(await call(sealSession(secret, "resty_ts_session", { ...session, t: now - 7200 }))).toBe(401);
+    expect(await call(sealSession(secret, "resty_ts_session", { sub: 42, exp: now + 600, t: now }))).toBe(401);
   });
 
   it("authenticates to the token endpoint with client_secret_post and as a public client (none)", async () => {
