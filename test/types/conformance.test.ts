@@ -146,6 +146,8 @@ const UNDECLARED = [
   "resty.lrucache capacity", "resty.lrucache count", "resty.lrucache delete", "resty.lrucache flush_all",
   "resty.lrucache get", "resty.lrucache get_keys", "resty.lrucache set",
 ];
+/** Internal modules declared only as far as plugins use them (their other keys are not listed). */
+const PARTIAL_MODULES = ["resty.core.base"];
 
 describe("OpenResty declarations", () => {
   it("type-check on their own", () => {
@@ -185,7 +187,8 @@ describe("OpenResty declarations", () => {
     const runtime = await response.json() as string[];
     const declared = new Set(declarations.entries.map(name));
     expect(runtime.length).toBeGreaterThan(250);
-    expect(runtime.filter((member) => !declared.has(member)).sort()).toEqual([...UNDECLARED].sort());
+    const undeclared = runtime.filter((member) => !declared.has(member) && !PARTIAL_MODULES.includes(member.split(" ")[0]));
+    expect(undeclared.sort()).toEqual([...UNDECLARED].sort());
   });
 
   it("exist outside a request too (in a timer), except the request-bound members", async () => {
