@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./project.ts";
+import { ROOT } from "./project";
 
 const generator = join(ROOT, "kit", "api-doc.mjs");
 const { generate, API_DOC } = await import(generator);

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { tempProject, ROOT } from "./project.ts";
+import { tempProject, ROOT } from "./project";
 
 const project = tempProject();
 afterAll(() => project.remove());

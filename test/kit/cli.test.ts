@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { tempProject, ROOT } from "./project.ts";
+import { tempProject, ROOT } from "./project";
 
 const project = tempProject();
 afterAll(() => project.remove());

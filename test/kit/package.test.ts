@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { ROOT } from "./project.ts";
+import { ROOT } from "./project";
 
 const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
   entry.isDirectory() ? files(join(dir, entry.name)) : [join(dir, entry.name)]);
