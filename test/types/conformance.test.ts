@@ -4,7 +4,9 @@
 // declared Lua type, and literal-typed constants must have the declared value.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { startNginx, Nginx } from "../../harness/nginx.mjs";
-import { readDeclarations, Declarations, Entry } from "./declarations";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { readDeclarations, Declarations, Entry, TYPES_DIR } from "./declarations";
 
 /**
  * The exception list: object types whose methods exist only on an object made by a call
@@ -152,6 +154,12 @@ const PARTIAL_MODULES = ["resty.core.base"];
 describe("OpenResty declarations", () => {
   it("type-check on their own", () => {
     expect(declarations.diagnostics).toEqual([]);
+  });
+
+  it("are all reachable from types/index.d.ts (what the npm package's users load)", () => {
+    const onDisk = readdirSync(TYPES_DIR, { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".d.ts")).map((file) => join(TYPES_DIR, file)).sort();
+    expect(declarations.files.filter((file) => file.startsWith(TYPES_DIR)).sort()).toEqual(onDisk);
   });
 
   it("are read from the declarations, not from a list (the walk reaches every part)", () => {
