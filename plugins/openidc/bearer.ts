@@ -1,7 +1,6 @@
 // API protection: `Authorization: Bearer <JWT>` access tokens validated with the OP's keys.
 // A validated token is remembered per worker until it expires, so repeated calls with the same
 // token cost one table lookup instead of a signature check.
-import * as lrucache from "resty.lrucache";
 import { claimValues, setIdentity } from "./identity";
 import { requireDiscovery } from "./login";
 import { bearerRefused, refuse } from "./respond";
@@ -15,8 +14,10 @@ interface Accepted {
   until: number;
 }
 
-const CACHE_SIZE = 4000;
-const accepted = lrucache.new<Accepted>(CACHE_SIZE)[0] as lrucache.LruCache<Accepted>;
+/** Validated tokens; emptied when it reaches CACHE_SIZE (cheaper than an LRU). */
+const CACHE_SIZE = 5000;
+let accepted = new LuaTable<string, Accepted>();
+let cached = 0;
 const match = string.match;
 const time = ngx.time;
 
@@ -37,7 +38,7 @@ export function bearer(this: void, conf: OidcConfig, vars: NgxVar): void {
   if (authorization === undefined) return bearerRefused(false);
   const [token] = match(authorization, "^[Bb][Ee][Aa][Rr][Ee][Rr] +([%w%-_.]+)%s*$");
   if (token === undefined) return bearerRefused(true);
-  const [known] = accepted.get(token);
+  const known = accepted.get(token);
   if (known !== undefined && time() < known.until) return setIdentity(conf, known.values);
   const disco = requireDiscovery(conf);
   const [claims, reason, status] = validateToken(conf, disco, token, tokenOptions(conf, disco.issuer));
@@ -50,6 +51,11 @@ export function bearer(this: void, conf: OidcConfig, vars: NgxVar): void {
     return bearerRefused(true);
   }
   const values = claimValues(conf, claims);
+  if (cached >= CACHE_SIZE) {
+    accepted = new LuaTable();
+    cached = 0;
+  }
   accepted.set(token, { values, until: (claims.get("exp") as number) + conf.clock_skew });
+  cached++;
   return setIdentity(conf, values);
 }

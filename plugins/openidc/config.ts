@@ -103,6 +103,8 @@ export interface OidcConfig extends Section {
   flowCookiePrefix: string;
   /** Compiled rules in order. */
   compiledRules: Rule[];
+  /** Whether any rule names a host (else `$host` need not be read). */
+  rulesUseHost: boolean;
   /** Identity headers to set upstream, aligned with `headerClaims`. */
   headerNames: string[];
   /** The claim each identity header carries. */
@@ -154,6 +156,8 @@ function derive(this: void, s: Section): OidcConfig {
   c.flowCookieAttributes = `${attributes}; SameSite=${cookie.samesite === "Strict" ? "Lax" : cookie.samesite}`;
   c.flowCookiePrefix = `${c.cookieName}_login_`;
   c.compiledRules = compileRules(s.rules);
+  c.rulesUseHost = false;
+  for (const rule of c.compiledRules) if (rule.host !== undefined) c.rulesUseHost = true;
   c.headerNames = [];
   c.headerClaims = [];
   const names: string[] = [];

@@ -40,7 +40,7 @@ export function handle(this: void, conf: OidcConfig): void {
   const uri = vars.uri as string;
   if (uri === conf.redirectPath) return callback(conf, vars);
   if (uri === conf.logoutPath) return logout(conf, vars);
-  const action = matchRules(conf.compiledRules, vars.host as string, uri);
+  const action = matchRules(conf.compiledRules, conf.rulesUseHost ? (vars.host as string) : "", uri);
   if (action === Action.Pass) return clearIdentity(conf);
   if (action === Action.Login) return login(conf, vars);
   if (action === Action.Bearer) return bearer(conf, vars);

@@ -1,7 +1,6 @@
 // The login session: a sealed cookie (see seal.ts), split over several cookies when long
 // (see cookies.ts). Opened sessions are kept per worker by cookie value, so a logged-in
 // request costs a table lookup and a few comparisons: no decryption, no signature check.
-import * as lrucache from "resty.lrucache";
 import { seal, unseal } from "./seal";
 import { chunkCount, clearChunked, storeChunked } from "./cookies";
 import type { OidcConfig } from "./config";
@@ -26,8 +25,10 @@ export interface Session {
   idt?: string;
 }
 
-const CACHE_SIZE = 2000;
-const cache = lrucache.new<Session>(CACHE_SIZE)[0] as lrucache.LruCache<Session>;
+/** Opened sessions by cookie value; emptied when it reaches CACHE_SIZE (cheaper than an LRU). */
+const CACHE_SIZE = 5000;
+let cache = new LuaTable<string, Session>();
+let cached = 0;
 const concat = table.concat;
 const time = ngx.time;
 
@@ -64,7 +65,7 @@ function rawCookie(this: void, conf: OidcConfig, vars: NgxVar): LuaMultiReturn<[
 export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpired?: boolean): LuaMultiReturn<[Session | undefined, number]> {
   const [value, chunks] = rawCookie(conf, vars);
   if (value === undefined) return $multi(undefined, chunks);
-  let [session] = cache.get(value);
+  let session = cache.get(value);
   if (session === undefined) {
     const [opened, err] = unseal(conf.sessionKey, conf.cookieName, value);
     if (opened === undefined || !valid(opened)) {
@@ -72,7 +73,12 @@ export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpi
       return $multi(undefined, chunks);
     }
     session = opened as unknown as Session;
-    cache.set(value, session, conf.cookie.absolute_timeout);
+    if (cached >= CACHE_SIZE) {
+      cache = new LuaTable();
+      cached = 0;
+    }
+    cache.set(value, session);
+    cached++;
   }
   if (evenExpired === true) return $multi(session, chunks);
   const now = time();
