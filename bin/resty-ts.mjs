@@ -63,4 +63,9 @@ function usage(problem) {
   return 2;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`resty-ts: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+}

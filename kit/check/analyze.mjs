@@ -47,13 +47,15 @@ function apiName(node) {
  */
 export function checkProject({ projectDir, plugins = [], config = "tstl.json" }) {
   const configPath = join(projectDir, config);
+  if (!existsSync(configPath)) throw new Error(`check: no ${config} in ${projectDir} (run \`npx resty-ts new <name>\` first)`);
   const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n")); } });
   if (!parsed) throw new Error(`cannot read ${configPath}`);
   const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true } });
   const checker = program.getTypeChecker();
   const ruleOf = createRuleFinder(checker);
   const typesDirs = declarationDirs(projectDir);
-  const names = plugins.length > 0 ? plugins : readdirSync(join(projectDir, "plugins"), { withFileTypes: true })
+  const pluginsDir = join(projectDir, "plugins");
+  const names = plugins.length > 0 ? plugins : !existsSync(pluginsDir) ? [] : readdirSync(pluginsDir, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && entry.name !== "lib" && existsSync(join(projectDir, "plugins", entry.name, "main.ts")))
     .map((entry) => entry.name);
 
