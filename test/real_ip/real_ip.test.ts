@@ -76,7 +76,7 @@ describe("real_ip: what the upstream receives", () => {
     expect(await upstreamSees(nginx.port, "127.0.0.2", [["X-Forwarded-For", "1.1.1.1, 10.0.0.2"], ["X-Real-IP", "9.9.9.9"]])).toEqual({
       xri: "127.0.0.2", xff: "127.0.0.2", xoff: "1.1.1.1, 10.0.0.2", conn: "close",
     });
-    expect(await upstreamSees(nginx.port, "127.0.0.1", [["X-Real-IP", "9.9.9.9"]])).toEqual({
+    expect(await upstreamSees(nginx.port, "127.0.0.1", [["X-Real-IP", "9.9.9.9"], ["X-Original-Forwarded-For", "9.9.9.9"]])).toEqual({
       xri: "127.0.0.1", xff: "127.0.0.1", xoff: "", conn: "close",
     });
   });
