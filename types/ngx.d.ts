@@ -126,7 +126,7 @@ interface NgxReq {
   /** Discards the request body. Phases: rewrite, access, content. */
   discard_body(): void;
   /** The body read into memory, nil when it was not read or went to a file. Phases: rewrite, access, content, log. */
-  get_body_data(max_bytes?: number): string | undefined;
+  get_body_data(): string | undefined;
   /** The temporary file holding the read body, nil when in memory. Phases: rewrite, access, content. */
   get_body_file(): string | undefined;
   /** Replaces the request body with a string. Phases: rewrite, access, content. */
@@ -369,8 +369,8 @@ interface Ngx {
   unescape_uri(str: string): string;
   /** Encodes an args table as a query string. Phases: all. */
   encode_args(args: NgxArgsInput): string;
-  /** Decodes a query string into an args table (at most `max_args`, 100 by default). Phases: all. */
-  decode_args(str: string, max_args?: number): NgxArgs;
+  /** Decodes a query string into an args table (at most `max_args`, 100 by default; 0 for all) and "truncated" when there were more. Phases: all. */
+  decode_args(str: string, max_args?: number): LuaMultiReturn<[NgxArgs, string | undefined]>;
   /** MD5 digest as lower-case hex. Phases: all. */
   md5(str: string): string;
   /** MD5 digest as 16 raw bytes. Phases: all. */

@@ -59,6 +59,17 @@ const SNIPPETS: Record<string, { code: string; expected: string }> = {
     }`,
     expected: "3 a|b|c nil string",
   },
+  request_args: {
+    code: `export function run(this: void) {
+      const [some, truncated] = ngx.decode_args("a=1&b=2&b=3", 1);
+      const [all, complete] = ngx.decode_args("a=1&b=2&b=3");
+      const [headers, headersTruncated] = ngx.req.get_headers();
+      return [some.get("a"), truncated, show(complete), (all.get("b") as string[]).join(","), type(headers.get("host")),
+        show(headersTruncated), show(ngx.req.get_body_data()), ngx.escape_uri("a b/c", 0), ngx.escape_uri("a b/c"),
+        show(ngx.decode_base64("!!")), ngx.req.get_method(), show(ngx.parse_http_time("nope"))].join(" ");
+    }`,
+    expected: "1 truncated nil 2,3 string nil nil a%20b/c a%20b%2Fc nil GET nil",
+  },
   shared_dict: {
     code: `export function run(this: void) {
       const dict = ngx.shared.runtime_shapes!;
