@@ -10,7 +10,7 @@ const ISSUER = `http://127.0.0.1:${OP_PORT}`;
 
 export default {
   plugin: "openidc",
-  // After real_ip; before json_log and prometheus does not matter (they log every outcome).
+  // After real_ip (order 10); json_log and prometheus log whatever it decides.
   order: 20,
   http: "lua_shared_dict resty_ts_oidc 1m;",
   setup: async ({ port }) => {
