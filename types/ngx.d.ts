@@ -109,7 +109,7 @@ interface NgxReq {
    * there were more. Phases: set, rewrite, access, content, header_filter, body_filter, log.
    */
   get_uri_args(max_args?: number, tab?: LuaTable): LuaMultiReturn<[NgxArgs, string | undefined]>;
-  /** POST form arguments of a read body, and "truncated" or an error. Phases: rewrite, access, content, header_filter, body_filter, log. */
+  /** POST form arguments and "truncated"; nil and err when the body went to a file; raises an error when the body was not read (call read_body first). Phases: rewrite, access, content, header_filter, body_filter, log. */
   get_post_args(max_args?: number): LuaMultiReturn<[NgxArgs | undefined, string | undefined]>;
   /**
    * Request headers with lower-case keys (unless `raw`), lists for repeated headers; at most
