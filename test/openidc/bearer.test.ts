@@ -6,6 +6,7 @@ import type { Nginx } from "../../harness/nginx.mjs";
 import { makePki, type TestPki } from "./tls";
 import { startOp, type TestOp } from "./op";
 import { baseConfig, gatewayPort, startGateway } from "./gateway";
+import type { Nginx as NginxType } from "../../harness/nginx.mjs";
 
 let pki: TestPki;
 let op: TestOp;
@@ -76,6 +77,23 @@ describe("openidc bearer", () => {
       expect(response.headers.get("www-authenticate"), name).toBe('Bearer error="invalid_token"');
     }
     expect((await call(`Basic ${Buffer.from("a:b").toString("base64")}`)).status).toBe(401);
+  });
+
+  it("fetches discovery and JWKS once for a burst of concurrent first requests over two workers", async () => {
+    const port = await gatewayPort();
+    let cold: NginxType | undefined;
+    try {
+      cold = await startGateway(pki, port, baseConfig(port, op.issuer, { bearer_audience: AUDIENCE }), { workers: 2 });
+      const before = { discovery: op.paths.filter((p) => p.endsWith("/openid-configuration")).length, jwks: op.paths.filter((p) => p === "/jwks").length };
+      const valid = await token();
+      const statuses = await Promise.all(Array.from({ length: 24 }, () =>
+        fetch(`http://127.0.0.1:${port}/api/x`, { headers: { authorization: `Bearer ${valid}` } }).then((r) => r.status)));
+      expect(statuses.every((status) => status === 200)).toBe(true);
+      expect(op.paths.filter((p) => p.endsWith("/openid-configuration")).length - before.discovery).toBe(1);
+      expect(op.paths.filter((p) => p === "/jwks").length - before.jwks).toBe(1);
+    } finally {
+      await cold?.stop();
+    }
   });
 
   it("fetches the JWKS again once for an unknown kid, then not before jwks_refetch_interval", async () => {

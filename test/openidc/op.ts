@@ -67,7 +67,8 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
       { client_id: options.clientId ?? "resty-ts", method: authMethod },
       { client_id: "resty-ts-post", method: "client_secret_post" },
       { client_id: "resty-ts-public", method: "none" },
-    ].map(({ client_id, method }) => ({
+      { client_id: "resty-ts-hs256", method: "client_secret_basic", idTokenAlg: "HS256" },
+    ].map(({ client_id, method, idTokenAlg }) => ({
       client_id,
       ...(method === "none" ? {} : { client_secret: options.clientSecret ?? "a client secret of the test client" }),
       token_endpoint_auth_method: method,
@@ -75,9 +76,11 @@ export async function startOp(pki: TestPki, options: OpOptions): Promise<TestOp>
       post_logout_redirect_uris: options.postLogoutRedirectUris ?? [],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
+      ...(idTokenAlg ? { id_token_signed_response_alg: idTokenAlg } : {}),
     })),
     jwks: { keys: jwks.keys.map((key) => ({ ...key })) },
     cookies: { keys: ["test cookie signing key"] },
+    enabledJWA: { idTokenSigningAlgValues: ["RS256", "PS256", "ES256", "EdDSA", "HS256"] },
     pkce: { required: () => true },
     conformIdTokenClaims: false,
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "groups"] },

@@ -134,6 +134,20 @@ describe("openidc sessions", () => {
     expect((await upstream(small))["x-user"]).toBe("bob");
   });
 
+  it("accepts HS256 ID tokens (keyed by client_secret) only when allowed_algs lists HS256", async () => {
+    await gateway({ client_id: "resty-ts-hs256", allowed_algs: ["RS256", "HS256"] });
+    const agent = new Agent(pki.ca);
+    await login(agent);
+    expect((await upstream(agent))["x-user"]).toBe("alice");
+    await nginx!.stop();
+    await gateway({ client_id: "resty-ts-hs256" });
+    const refused = new Agent(pki.ca);
+    const start = await refused.fetch(`${base}/app`);
+    const callback = await refused.throughOp(start.headers.get("location")!, `${base}/openidc/callback`);
+    expect((await refused.fetch(callback)).status).toBe(401);
+    expect(nginx!.errorLog()).toMatch(/openidc: login failed \(401\): ID token rejected: alg HS256 is not allowed/);
+  });
+
   it("reads the standard construction (HKDF-SHA256 + AES-256-GCM, name as AAD) made by Node's crypto, and nothing else", async () => {
     const { sealSession } = (await import(SEALED_COOKIE)) as { sealSession: SealSession };
     const config = baseConfig(port, op.issuer);
