@@ -2,12 +2,14 @@
 // read. Pure Lua (no ngx): main.ts reads the variables, headers, client address and clock and
 // hands them over, so the busted specs can check whole entries.
 import { Kind, type Plan, type Redaction } from "./fields";
-import { NULL, quote, numberOrNull, numberList, stringList, nanoseconds } from "./json";
+import { NULL, MEMO_BYTES, quote, numberOrNull, numberList, stringList, nanoseconds } from "./json";
 import { objectOf, requestPath, redactQuery, redactUri, redactRequestLine, redactCookies, listOf, REDACTED } from "./query";
 
 const match = string.match;
 const concat = table.concat;
-const floor = math.floor;
+const byte = string.byte;
+const sub = string.sub;
+const tonumber = _G.tonumber;
 const osDate = os.date;
 const type = _G.type;
 
@@ -29,32 +31,56 @@ const REDACTED_JSON = `"${REDACTED}"`;
 const out = new LuaTable<number, string | number>();
 const headerPieces = new LuaTable<number, string>();
 
-/** `.000Z"` ... `.999Z"`: the millisecond tails of timestamps. */
-const MILLIS = new LuaTable<number, string>();
-for (const ms of $range(0, 999)) MILLIS.set(ms, string.format('.%03dZ"', ms));
-
-let cachedSecond = -1;
+let cachedSecond = "";
 let cachedPrefix = "";
 
-/** `"2024-05-01T12:00:00.123Z"` for a time in seconds; the date part is formatted once a second. */
-export function timestamp(this: void, now: number): string {
-  const second = floor(now);
+/**
+ * `"2024-05-01T12:00:00.123Z"` for `$msec` (`1714564800.123`); the date part is formatted
+ * once a second. nil for text that is not `$msec`'s format.
+ */
+export function timestamp(this: void, msec: string): string | undefined {
+  const second = sub(msec, 1, -5);
   if (second !== cachedSecond) {
+    const seconds = tonumber(second);
+    if (seconds === undefined || byte(msec, -4) !== 46) return undefined;
     cachedSecond = second;
-    cachedPrefix = `"${osDate("!%Y-%m-%dT%H:%M:%S", second)}`;
+    cachedPrefix = `"${osDate("!%Y-%m-%dT%H:%M:%S", seconds)}`;
   }
-  let ms = floor((now - second) * 1000 + 0.5);
-  if (ms > 999) ms = 999;
-  return cachedPrefix + MILLIS.get(ms);
+  return `${cachedPrefix}${sub(msec, -4)}Z"`;
 }
+
+/** `"name":"value"` texts of recent short header values, by name then value (see json.Memo). */
+const PIECE_LIMIT = 4096;
+let pieces = new LuaTable<string, LuaTable<string, string>>();
+let pieceCount = 0;
 
 /** One header's `"name":value` text. */
 function headerPiece(this: void, encoder: Encoder, name: string, value: string | string[]): string {
-  const key = quote(name, encoder.maxValueBytes);
-  if (encoder.redaction.headers.get(name) === true) return `${key}:${REDACTED_JSON}`;
+  if (encoder.redaction.headers.get(name) === true) return `${quote(name, encoder.maxValueBytes)}:${REDACTED_JSON}`;
   if (type(value) === "string") {
-    if (name === "cookie" && encoder.cookieRedaction) value = redactCookies(value as string, encoder.redaction.cookies);
-    return `${key}:${quote(value as string, encoder.maxValueBytes)}`;
+    const byName = pieces.get(name);
+    const hit = byName === undefined ? undefined : byName.get(value as string);
+    if (hit !== undefined) return hit;
+  }
+  const key = quote(name, encoder.maxValueBytes);
+  if (type(value) === "string") {
+    const text = value as string;
+    if (name === "cookie" && encoder.cookieRedaction) return `${key}:${quote(redactCookies(text, encoder.redaction.cookies), encoder.maxValueBytes)}`;
+    const piece = `${key}:${quote(text, encoder.maxValueBytes)}`;
+    if (text.length <= MEMO_BYTES && text.length <= encoder.maxValueBytes) {
+      if (pieceCount >= PIECE_LIMIT) {
+        pieces = new LuaTable();
+        pieceCount = 0;
+      }
+      let byName = pieces.get(name);
+      if (byName === undefined) {
+        byName = new LuaTable();
+        pieces.set(name, byName);
+      }
+      byName.set(text, piece);
+      pieceCount++;
+    }
+    return piece;
   }
   const list = value as string[];
   if (name === "cookie" && encoder.cookieRedaction) {
@@ -99,7 +125,7 @@ function versionOf(this: void, text: string | undefined, pattern: string): strin
 /**
  * The entry for one request: a JSON object on one line (no newline at the end).
  * `values[i]` holds `plan.vars[i]`'s value (nil when unset); `headers` is needed when the plan
- * has a headers field, `clientIp` for client_ip, `now` (seconds) for the timestamp.
+ * has a headers field; `clientIp`, when given, replaces `$remote_addr` in client_ip.
  */
 export function build(
   this: void,
@@ -107,7 +133,6 @@ export function build(
   values: LuaTable<number, string | undefined>,
   headers: LuaTable<string, string | string[]> | undefined,
   clientIp: string | undefined,
-  now: number,
 ): string {
   const plan = encoder.plan;
   const kinds = plan.kinds;
@@ -122,14 +147,20 @@ export function build(
     let piece: string | number | undefined;
     if (kind === Kind.Str) {
       piece = value === undefined ? NULL : quote(value, max);
+    } else if (kind === Kind.NginxNum) {
+      // Digits from nginx; a leading 0 ("000" status, "0.001") goes through numberOrNull.
+      piece = value === undefined || value === "" ? NULL : byte(value, 1) === 48 ? numberOrNull(value) : value;
+    } else if (kind === Kind.Token) {
+      piece = value === undefined ? NULL : `"${value}"`;
     } else if (kind === Kind.Num) {
       piece = numberOrNull(value);
     } else if (kind === Kind.NumList) {
       piece = numberList(value);
     } else if (kind === Kind.Time) {
-      piece = timestamp(now);
+      piece = (value === undefined ? undefined : timestamp(value)) ?? NULL;
     } else if (kind === Kind.ClientIp) {
-      piece = clientIp === undefined ? NULL : quote(clientIp, max);
+      const ip = clientIp ?? value;
+      piece = ip === undefined ? NULL : quote(ip, max);
     } else if (kind === Kind.Path) {
       const path = requestPath(value);
       piece = path === undefined ? NULL : quote(path, max);

@@ -21,9 +21,9 @@ export const enum Kind {
   Args,
   /** The request headers as an object. */
   Headers,
-  /** The client address (real_ip's, else the peer). */
+  /** The client address: real_ip's, else the variable (`$remote_addr`). */
   ClientIp,
-  /** The time the entry is written, ISO 8601 UTC with milliseconds. */
+  /** The time the entry is written (`$msec`), ISO 8601 UTC with milliseconds. */
   Time,
   /** A duration variable in seconds as integer nanoseconds. */
   Nanoseconds,
@@ -43,6 +43,10 @@ export const enum Kind {
   RequestLine,
   /** A variable holding a Cookie header, session cookies redacted. */
   Cookie,
+  /** A variable nginx fills with a token that needs no escaping (`$request_id`: hex). */
+  Token,
+  /** A variable nginx fills with a number (`$status`, `$bytes_sent`): written as it is. */
+  NginxNum,
 }
 
 /** A field before compilation: output key, kind, variable (without `$`), fixed text. */
@@ -61,7 +65,7 @@ export const KNOWN: { [name: string]: { kind: Kind; source?: string } } = {
   args: { kind: Kind.Args, source: "args" },
   headers: { kind: Kind.Headers },
   remote_addr: { kind: Kind.Str, source: "remote_addr" },
-  client_ip: { kind: Kind.ClientIp },
+  client_ip: { kind: Kind.ClientIp, source: "remote_addr" },
   uri: { kind: Kind.Str, source: "uri" },
   upstream_addr: { kind: Kind.StrList, source: "upstream_addr" },
   upstream_tries: { kind: Kind.Count, source: "upstream_addr" },
@@ -71,19 +75,19 @@ export const KNOWN: { [name: string]: { kind: Kind; source?: string } } = {
   upstream_response_time: { kind: Kind.NumList, source: "upstream_response_time" },
   upstream_bytes_sent: { kind: Kind.NumList, source: "upstream_bytes_sent" },
   upstream_bytes_received: { kind: Kind.NumList, source: "upstream_bytes_received" },
-  body_bytes_sent: { kind: Kind.Num, source: "body_bytes_sent" },
-  bytes_sent: { kind: Kind.Num, source: "bytes_sent" },
-  status: { kind: Kind.Num, source: "status" },
-  connection_requests: { kind: Kind.Num, source: "connection_requests" },
-  request_time: { kind: Kind.Num, source: "request_time" },
-  time: { kind: Kind.Time },
-  request_id: { kind: Kind.Str, source: "request_id" },
+  body_bytes_sent: { kind: Kind.NginxNum, source: "body_bytes_sent" },
+  bytes_sent: { kind: Kind.NginxNum, source: "bytes_sent" },
+  status: { kind: Kind.NginxNum, source: "status" },
+  connection_requests: { kind: Kind.NginxNum, source: "connection_requests" },
+  request_time: { kind: Kind.NginxNum, source: "request_time" },
+  time: { kind: Kind.Time, source: "msec" },
+  request_id: { kind: Kind.Token, source: "request_id" },
   // Not in the ingress set:
   query: { kind: Kind.Query, source: "args" },
   host: { kind: Kind.Str, source: "host" },
   scheme: { kind: Kind.Str, source: "scheme" },
   server_protocol: { kind: Kind.Str, source: "server_protocol" },
-  request_length: { kind: Kind.Num, source: "request_length" },
+  request_length: { kind: Kind.NginxNum, source: "request_length" },
   user_agent: { kind: Kind.Str, source: "http_user_agent" },
   referer: { kind: Kind.Str, source: "http_referer" },
   duration_ns: { kind: Kind.Nanoseconds, source: "request_time" },
@@ -102,24 +106,24 @@ export const ECS_VERSION = "8.11.0";
 
 /** The `ecs` format's fields, in order (absent values are left out). */
 export const ECS: FieldSpec[] = [
-  { key: "@timestamp", kind: Kind.Time },
+  { key: "@timestamp", kind: Kind.Time, source: "msec" },
   { key: "ecs.version", kind: Kind.Const, constant: ECS_VERSION },
   { key: "event.duration", kind: Kind.Nanoseconds, source: "request_time" },
-  { key: "http.request.id", kind: Kind.Str, source: "request_id" },
+  { key: "http.request.id", kind: Kind.Token, source: "request_id" },
   { key: "http.request.method", kind: Kind.Str, source: "request_method" },
-  { key: "http.request.bytes", kind: Kind.Num, source: "request_length" },
+  { key: "http.request.bytes", kind: Kind.NginxNum, source: "request_length" },
   { key: "http.request.referrer", kind: Kind.Str, source: "http_referer" },
-  { key: "http.response.status_code", kind: Kind.Num, source: "status" },
-  { key: "http.response.bytes", kind: Kind.Num, source: "bytes_sent" },
-  { key: "http.response.body.bytes", kind: Kind.Num, source: "body_bytes_sent" },
+  { key: "http.response.status_code", kind: Kind.NginxNum, source: "status" },
+  { key: "http.response.bytes", kind: Kind.NginxNum, source: "bytes_sent" },
+  { key: "http.response.body.bytes", kind: Kind.NginxNum, source: "body_bytes_sent" },
   { key: "http.version", kind: Kind.HttpVersion, source: "server_protocol" },
   { key: "url.domain", kind: Kind.Str, source: "host" },
   { key: "url.scheme", kind: Kind.Str, source: "scheme" },
   { key: "url.path", kind: Kind.Path, source: "request_uri" },
   { key: "url.query", kind: Kind.Query, source: "args" },
-  { key: "client.ip", kind: Kind.ClientIp },
+  { key: "client.ip", kind: Kind.ClientIp, source: "remote_addr" },
   { key: "source.ip", kind: Kind.Str, source: "remote_addr" },
-  { key: "source.port", kind: Kind.Num, source: "remote_port" },
+  { key: "source.port", kind: Kind.NginxNum, source: "remote_port" },
   { key: "user_agent.original", kind: Kind.Str, source: "http_user_agent" },
   { key: "host.hostname", kind: Kind.Str, source: "hostname" },
   { key: "tls.version_protocol", kind: Kind.ConstIfSet, source: "ssl_protocol", constant: "tls" },
@@ -161,7 +165,6 @@ export interface Plan {
   readonly omitNull: boolean;
   readonly needsHeaders: boolean;
   readonly needsClientIp: boolean;
-  readonly needsTime: boolean;
 }
 
 /** A JSON string literal for a key we control (config text: escapes `"`, `\` and controls). */
@@ -232,7 +235,6 @@ export function compile(this: void, specs: FieldSpec[], omitNull: boolean): Plan
   const firsts = new LuaTable<number, string>();
   let needsHeaders = false;
   let needsClientIp = false;
-  let needsTime = false;
   for (let i = 0; i < specs.length; i++) {
     const spec = specs[i];
     const index = i + 1;
@@ -256,11 +258,10 @@ export function compile(this: void, specs: FieldSpec[], omitNull: boolean): Plan
     firsts.set(index, `{${key}:`);
     if (spec.kind === Kind.Headers) needsHeaders = true;
     if (spec.kind === Kind.ClientIp) needsClientIp = true;
-    if (spec.kind === Kind.Time) needsTime = true;
   }
   return {
     vars, varCount, count: specs.length, kinds, slots, constants, prefixes, firsts, omitNull,
-    needsHeaders, needsClientIp, needsTime,
+    needsHeaders, needsClientIp,
   };
 }
 

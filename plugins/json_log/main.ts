@@ -13,7 +13,6 @@ const DEFAULT_SESSION_COOKIE = "resty_ts_session";
 
 const ngxVar = ngx.var;
 const getHeaders = ngx.req.get_headers;
-const now = ngx.now;
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 
@@ -95,8 +94,17 @@ function writeVariable(this: void, line: string): void {
   ngxLog(ERR, `resty-ts: plugin "json_log": cannot set $${variableName} (declare it with \`set $${variableName} "";\` in the server): ${tostring(err)}; nothing will be logged`);
 }
 
+/**
+ * Whether client_ip must ask plugins/lib/client (which reads ngx.ctx). Only real_ip sets the
+ * address there; without it `$remote_addr` (read with the other variables) is the answer, and
+ * not touching ngx.ctx saves creating it for every request.
+ */
+let readsContext = false;
+const loadedModules = (_G as unknown as { package: { loaded: LuaTable<string, unknown> } }).package.loaded;
+
 function initWorker(this: void): void {
   if (encoder === undefined) return;
+  readsContext = encoder.plan.needsClientIp && loadedModules.get("plugins.real_ip.main") !== undefined;
   if (sink === "file") fileSink.start();
   else if (sink === "http") httpSink.start();
 }
@@ -109,7 +117,7 @@ function log(this: void): void {
   for (const i of $range(1, plan.varCount)) values.set(i, ngxVar[vars.get(i)]);
   let headers: LuaTable<string, string | string[]> | undefined;
   if (plan.needsHeaders) [headers] = getHeaders(0);
-  const line = build(current, values, headers, plan.needsClientIp ? clientIp() : undefined, plan.needsTime ? now() : 0);
+  const line = build(current, values, headers, readsContext ? clientIp() : undefined);
   if (sink === "variable") writeVariable(line);
   else if (sink === "file") fileSink.write(line);
   else httpSink.write(line);

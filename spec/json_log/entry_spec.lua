@@ -30,10 +30,10 @@ describe("entry.build", function()
       uri = "/p", remote_addr = "10.0.0.1", hostname = "gw", status = "200", bytes_sent = "300",
       body_bytes_sent = "100", request_time = "0.012", connection_requests = "3", request_id = "abc",
       upstream_addr = "127.0.0.1:1, 127.0.0.1:2", upstream_status = "502, 200",
-      upstream_connect_time = "-, 0.001", upstream_response_time = "0.002 : 0.003",
+      upstream_connect_time = "-, 0.001", upstream_response_time = "0.002 : 0.003", msec = "1700000000.500",
     })
     local headers = { host = "h", authorization = "Bearer x", accept = { "a", "b" }, cookie = "sess=1; k=v" }
-    local line = entry.build(ingress, vals, headers, "1.2.3.4", 1700000000.5)
+    local line = entry.build(ingress, vals, headers, "1.2.3.4")
     assert.is_nil(line:find("\n"))
     local e = cjson.decode(line)
     assert.equal("2023-11-14T22:13:20.500Z", e.time)
@@ -55,24 +55,36 @@ describe("entry.build", function()
   end)
 
   it("writes null for unset variables and {} / [] for empty ones", function()
-    local line = entry.build(ingress, {}, {}, nil, 0)
+    local line = entry.build(ingress, {}, {}, nil)
     local e = cjson.decode(line)
     assert.equal(cjson.null, e.request_method)
     assert.truthy(line:find('"args":{}', 1, true))
     assert.truthy(line:find('"headers":{}', 1, true))
     assert.truthy(line:find('"upstream_status":[]', 1, true))
     assert.equal(0, e.upstream_tries)
+    assert.equal(cjson.null, e.time)
+    assert.equal(cjson.null, e.client_ip)
+  end)
+
+  it("client_ip is $remote_addr unless real_ip resolved one", function()
+    local vals = values(ingress, { remote_addr = "10.1.1.1", msec = "1700000000.001" })
+    local e = cjson.decode(entry.build(ingress, vals, nil, nil))
+    assert.equal("10.1.1.1", e.client_ip)
+    assert.equal("2023-11-14T22:13:20.001Z", e.time)
+    e = cjson.decode(entry.build(ingress, vals, nil, "8.8.8.8"))
+    assert.equal("8.8.8.8", e.client_ip)
+    assert.equal("10.1.1.1", e.remote_addr)
   end)
 
   it("redacts only the session cookie when Cookie is not redacted", function()
     local enc = encoder(fields.ingressSpecs(), false, { redact = { "authorization" } })
-    local e = cjson.decode(entry.build(enc, {}, { cookie = "a=1; sess=secret; sess_2=more" }, nil, 0))
+    local e = cjson.decode(entry.build(enc, {}, { cookie = "a=1; sess=secret; sess_2=more" }, nil))
     assert.equal("a=1; sess=REDACTED; sess_2=REDACTED", e.headers.cookie)
   end)
 
   it("logs only included headers", function()
     local enc = encoder(fields.ingressSpecs(), false, { include = { "user-agent", "x-missing" } })
-    local e = cjson.decode(entry.build(enc, {}, { ["user-agent"] = "ua", accept = "x" }, nil, 0))
+    local e = cjson.decode(entry.build(enc, {}, { ["user-agent"] = "ua", accept = "x" }, nil))
     assert.same({ ["user-agent"] = "ua" }, e.headers)
   end)
 
@@ -80,7 +92,7 @@ describe("entry.build", function()
     local enc = encoder(fields.ECS, true)
     local vals = values(enc, { request_time = "1.5", server_protocol = "HTTP/1.1", ssl_protocol = "TLSv1.3",
       status = "404", args = "access_token=a&b=c", request_uri = "/x?access_token=a&b=c" })
-    local e = cjson.decode(entry.build(enc, vals, nil, "9.9.9.9", 0))
+    local e = cjson.decode(entry.build(enc, vals, nil, "9.9.9.9"))
     assert.equal(1500000000, e["event.duration"])
     assert.equal("1.1", e["http.version"])
     assert.equal("1.3", e["tls.version"])
@@ -107,7 +119,7 @@ describe("entry.build", function()
     local enc = encoder(specs, false)
     local vals = values(enc, { request_method = "POST", request_length = "12", http_authorization = "secret",
       request_uri = "/a?access_token=1", arg_access_token = "1", status = "201", cookie_sess = "s" })
-    local line = entry.build(enc, vals, nil, nil, 0)
+    local line = entry.build(enc, vals, nil, nil)
     assert.is_nil(line:find("secret"))
     local e = cjson.decode(line)
     assert.same({ m = "POST", n = 12, auth = "REDACTED", ru = "/a?access_token=REDACTED", tok = "REDACTED",

@@ -113,6 +113,24 @@ describe("json_log ingress format", () => {
   });
 });
 
+describe("json_log client_ip", () => {
+  it("takes the address real_ip resolved (plugins/lib/client), and keeps remote_addr the peer", async () => {
+    // A stand-in for the real_ip plugin: its module name, and the address given to plugins/lib/client.
+    const realIp = `require("plugins.lib.client").enableResolution()
+      return { name = "real_ip", rewrite = function() ngx.ctx.clientIp = ngx.var.http_x_test_client end }`;
+    nginx = await startLogging(undefined, {
+      files: { "lua/plugins/real_ip/main.lua": realIp },
+      init: ({ prefix }) => `package.path = "${prefix}/lua/?.lua;" .. package.path
+        plugins = require("plugins")
+        plugins.init({ "real_ip", "json_log" })`,
+    });
+    await (await nginx.fetch("/", { headers: { "X-Test-Client": "203.0.113.7" } })).text();
+    const [entry] = await waitForEntries(accessLog(nginx), 1);
+    expect(entry.client_ip).toBe("203.0.113.7");
+    expect(entry.remote_addr).toBe("127.0.0.1");
+  });
+});
+
 describe("json_log ecs and fields formats", () => {
   let certDir = "";
   beforeAll(() => {

@@ -1,0 +1,70 @@
+// json_log in the gateway scenario: the plugin (variable sink, default `ingress` format, written
+// by access_log with escape=none) against a straightforward hand-written Lua log-phase logger
+// producing the same entry (ngx.var fields read one by one, get_headers, get_uri_args, the query
+// stripped with a regex, cjson.encode into the variable, `\/` undone with a second regex), and
+// against the same nginx with `access_log off` and no Lua. Goals (issue 4): >= 1.5x the
+// hand-written logger, >= 0.8x access_log off.
+import { compare } from "./gateway.mjs";
+import { PHASE_HOOKS } from "../harness/nginx.mjs";
+
+/** The access log both loggers write (relative to the prefix): the variable alone, buffered as a busy gateway would. */
+const ACCESS_LOG = `set $json_log "";
+        access_log logs/json.log json_log buffer=64k flush=1s;`;
+const HTTP = "log_format json_log escape=none '$json_log';";
+
+const HAND_WRITTEN = `log_by_lua_block {
+            local var = ngx.var
+            local cjson = require("cjson")
+            local headers = ngx.req.get_headers()
+            for _, name in ipairs({ "authorization", "proxy-authorization", "cookie", "set-cookie" }) do
+                if headers[name] then headers[name] = "REDACTED" end
+            end
+            local list = function(v) return v and { v } or {} end
+            local entry = {
+                time = var.time_iso8601, request_id = var.request_id, hostname = var.hostname,
+                remote_addr = var.remote_addr, client_ip = var.remote_addr,
+                request_method = var.request_method,
+                request_uri = ngx.re.gsub(var.request_uri, [[\\?.*]], "", "jo"),
+                uri = var.uri, args = ngx.req.get_uri_args(),
+                status = tonumber(var.status), body_bytes_sent = tonumber(var.body_bytes_sent),
+                bytes_sent = tonumber(var.bytes_sent), request_time = tonumber(var.request_time),
+                connection_requests = tonumber(var.connection_requests),
+                upstream_addr = list(var.upstream_addr), upstream_status = list(tonumber(var.upstream_status)),
+                upstream_connect_time = list(tonumber(var.upstream_connect_time)),
+                upstream_header_time = list(tonumber(var.upstream_header_time)),
+                upstream_response_time = list(tonumber(var.upstream_response_time)),
+                upstream_bytes_sent = list(tonumber(var.upstream_bytes_sent)),
+                upstream_bytes_received = list(tonumber(var.upstream_bytes_received)),
+                headers = headers,
+            }
+            var.json_log = ngx.re.gsub(cjson.encode(entry), [[\\\\/]], "/", "jo")
+        }`;
+
+const variants = {
+  "access_log off": { hooks: "" },
+  "json_log": {
+    plugins: ["json_log"],
+    hooks: `log_by_lua_block { plugins.run("log") }`,
+    http: HTTP,
+    serverExtra: ACCESS_LOG,
+  },
+  "hand-written Lua logger": {
+    hooks: HAND_WRITTEN,
+    http: HTTP,
+    serverExtra: ACCESS_LOG,
+  },
+  "json_log, all phase hooks": {
+    plugins: ["json_log"],
+    hooks: PHASE_HOOKS,
+    http: HTTP,
+    serverExtra: ACCESS_LOG,
+  },
+};
+
+const rounds = Number(process.env.ROUNDS ?? 3);
+const seconds = Number(process.env.SECONDS ?? 5);
+const { medians } = await compare({ title: "json_log", variants, baseline: "access_log off", rounds, seconds });
+const vsHand = medians.json_log / medians["hand-written Lua logger"];
+const vsOff = medians.json_log / medians["access_log off"];
+console.log(`\njson_log / hand-written: ${vsHand.toFixed(2)}x (goal >= 1.5): ${vsHand >= 1.5 ? "met" : "NOT met"}`);
+console.log(`json_log / access_log off: ${vsOff.toFixed(2)}x (goal >= 0.8): ${vsOff >= 0.8 ? "met" : "NOT met"}`);
