@@ -14,7 +14,9 @@ const sslPointer: (this: void, r: unknown) => unknown = ffi.C.ngx_http_lua_ffi_g
 const md5 = ngx.md5_bin;
 
 /** Context for clients without a usable SNI (they all get the default certificate). */
-const NO_NAME = "resty-ts:no-sni";
+const NO_NAME = "*no-sni*";
+/** OpenSSL's SSL_MAX_SID_CTX_LENGTH: longer names are hashed. */
+const MAX_CONTEXT = 32;
 
 /** Ties this handshake's sessions to its normalised SNI. Returns false when it could not. */
 export function isolate(this: void): boolean {
@@ -22,5 +24,7 @@ export function isolate(this: void): boolean {
   const name = normaliseSni(sni);
   const ssl = sslPointer(get_request());
   if (ssl === undefined) return false;
-  return setSessionIdContext(ssl, md5(name ?? NO_NAME));
+  // Normalised names never contain '*' or '#': no name equals NO_NAME or a hashed context.
+  const context = name === undefined ? NO_NAME : name.length <= MAX_CONTEXT ? name : `#${md5(name)}`;
+  return setSessionIdContext(ssl, context);
 }
