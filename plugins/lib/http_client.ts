@@ -150,7 +150,8 @@ function buildHead(this: void, method: string, parsed: ParsedUrl, options: Reque
     lines.push(`Content-Length: ${options.body === undefined ? 0 : options.body.length}`);
   }
   lines.push(keepalive ? "Connection: keep-alive" : "Connection: close");
-  lines.push("", "");
+  lines.push("");
+  lines.push("");
   return $multi(concat(lines, "\r\n"), undefined);
 }
 
