@@ -37,7 +37,9 @@ export const BAD_LOG_LINES = [
   /\[(alert|crit|emerg)\]/,
   /writing a global Lua variable/,
   /global variable write/,
-  /\[error\].*(lua|plugin|resty-ts)/i,
+  // [error] lines from Lua: ngx.log(ngx.ERR, ...) ("[lua] file:line:"), uncaught errors and
+  // failed hooks. Not every [error] line (a 404's open() failure is nginx's business).
+  /\[error\].*(\[lua\]|lua entry thread aborted|runtime error|failed to run|_by_lua|error loading plugin|error while running plugin)/,
   /stack traceback/,
   /worker process \d+ exited on signal/,
 ];
