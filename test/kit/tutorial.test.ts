@@ -46,13 +46,13 @@ function run(script: string, tarball: string) {
     cwd,
     encoding: "utf8",
     env: { ...process.env, npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false", NO_COLOR: "1", CI: "1" },
-    timeout: 120_000,
+    timeout: 240_000,
   });
   if (existsSync(marker)) cwd = readFileSync(marker, "utf8").trim();
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-it("the tutorial gets a new plugin answering in nginx", { timeout: 240_000 }, () => {
+it("the tutorial gets a new plugin answering in nginx", { timeout: 300_000 }, () => {
   // The package as users get it: declarations of the harness, then npm pack.
   const prepack = spawnSync("node", [join(ROOT, "kit", "prepack.mjs")], { encoding: "utf8" });
   expect(prepack.status, prepack.stderr).toBe(0);
