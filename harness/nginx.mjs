@@ -79,6 +79,7 @@ export const BAD_LOG_LINES = [
  * @property {boolean} [strictGlobals] after init, log an alert on any write to _G (default true)
  * @property {string} [buildLua] the folder of built Lua to put on lua_package_path (default: this package's build/lua)
  * @property {string[]} [spawnPrefix] command words put before `nginx` (e.g. `["taskset", "-c", "0"]` to pin it)
+ * @property {number} [startTimeoutMs] how long to wait for the ports to answer (default 10000; a long init, e.g. 10,000 certificates, needs more)
  */
 
 /** @type {Set<Nginx>} */
@@ -326,7 +327,7 @@ export async function startNginx(options = {}) {
   });
   const nginx = new Nginx(child, ctx, options);
   running.add(nginx);
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10000);
   for (const p of [port, ...Object.values(ports)]) {
     while (!(await canConnect(p))) {
       if (child.exitCode !== null || Date.now() > deadline) {
