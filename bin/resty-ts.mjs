@@ -5,7 +5,7 @@
 //   resty-ts build [<name>...]         build plugins to build/lua/plugins/<name>/main.lua
 //   resty-ts check [<name>...]         report OpenResty APIs used in phases that forbid them
 //                                      and slow constructs on per-request paths
-//   options: --project DIR (default: the current directory)
+//   options: --project DIR (default: the current directory); check --json
 import { resolve } from "node:path";
 
 const USAGE = `usage: resty-ts <command> [options]
@@ -19,14 +19,17 @@ const USAGE = `usage: resty-ts <command> [options]
 
 options:
   --project DIR       the project folder (default: the current directory)
+  --json              (check) print the findings as JSON: file, line, column, kind, message, fix, phase, path
 `;
 
 async function main(argv) {
   const [command, ...rest] = argv;
   let projectDir = process.cwd();
   const names = [];
+  let json = false;
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === "--project") projectDir = resolve(rest[++i] ?? ".");
+    else if (rest[i] === "--json" && command === "check") json = true;
     else if (rest[i].startsWith("-")) return usage(`unknown option ${rest[i]}`);
     else names.push(rest[i]);
   }
@@ -43,6 +46,10 @@ async function main(argv) {
     case "check": {
       const { checkProject, formatFinding } = await import("../kit/check/analyze.mjs");
       const findings = checkProject({ projectDir, plugins: names });
+      if (json) {
+        console.log(JSON.stringify(findings, null, 2));
+        return findings.length === 0 ? 0 : 1;
+      }
       for (const finding of findings) console.log(formatFinding(finding));
       console.log(findings.length === 0 ? "resty-ts check: no findings" : `resty-ts check: ${findings.length} finding(s)`);
       return findings.length === 0 ? 0 : 1;

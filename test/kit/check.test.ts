@@ -80,4 +80,10 @@ describe("resty-ts check: the command", () => {
     expect(output).toContain("reached from: bad.log handler (plugins/bad/main.ts:34) -> pause (plugins/bad/main.ts:22)");
     expect(output).toMatch(/resty-ts check: 16 finding\(s\)/);
   });
+
+  it("prints the same findings as JSON with --json", () => {
+    const { status, output } = project.cli("check", "--json");
+    expect(status).toBe(1);
+    expect(JSON.parse(output)).toEqual(findings);
+  });
 });
