@@ -51,8 +51,27 @@ export function scaffold({ projectDir, name, log = console.log }) {
     writeFileSync(path, fill(readFileSync(join(TEMPLATES, template), "utf8")));
     log(`resty-ts: created ${target}`);
   }
+  const scripts = addScripts(projectDir);
+  if (scripts.length > 0) log(`resty-ts: added npm scripts ${scripts.join(", ")} to package.json`);
   const { written } = syncLibrary(projectDir);
   if (written.length > 0) log(`resty-ts: supplied ${written.join(", ")}`);
   log(`\nNext: npx resty-ts build && npx vitest run`);
   return 0;
+}
+
+/** The scripts a project gets; `npm init`'s placeholder test script counts as missing. */
+const SCRIPTS = { build: "resty-ts build", check: "resty-ts check", test: "resty-ts build && vitest run" };
+const NPM_PLACEHOLDER = /^echo "Error: no test specified" && exit 1$/;
+
+/** Adds the missing SCRIPTS to the project's package.json, if it has one; returns their names. */
+function addScripts(projectDir) {
+  const file = join(projectDir, "package.json");
+  if (!existsSync(file)) return [];
+  const pkg = JSON.parse(readFileSync(file, "utf8"));
+  pkg.scripts ??= {};
+  const added = Object.entries(SCRIPTS).filter(([name]) => pkg.scripts[name] === undefined || NPM_PLACEHOLDER.test(pkg.scripts[name]));
+  if (added.length === 0) return [];
+  for (const [name, command] of added) pkg.scripts[name] = command;
+  writeFileSync(file, `${JSON.stringify(pkg, null, 2)}\n`);
+  return added.map(([name]) => name);
 }

@@ -17,6 +17,7 @@ describe("resty-ts new", () => {
       expect(existsSync(join(project.dir, file)), file).toBe(true);
     }
     expect(project.read("plugins/greeter/main.ts")).toContain('name: "greeter"');
+    expect(JSON.parse(project.read("package.json")).scripts).toEqual({ build: "resty-ts build", check: "resty-ts check", test: "resty-ts build && vitest run" });
     expect(project.read("test/greeter.test.ts")).toContain('"X-Greeter"');
     expect(project.read("plugins/lib/schema.ts")).toBe(`${project.read("plugins/lib/schema.ts").split("\n")[0]}\n${readFileSync(join(ROOT, "plugins/lib/schema.ts"), "utf8")}`);
   });

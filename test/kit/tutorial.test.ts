@@ -1,7 +1,7 @@
 // Acceptance: follows docs/tutorial.md word for word against the packed package, offline.
 // Every `sh` block runs in order (in the folder the previous block ended in), every block with
-// `file=<path>` is written there, and a `text` block right after a command is output that
-// command must print. The one change: `npm install ... resty-ts ...` installs the tarball that
+// `file=<path>` is written there, a block with `excerpt=<path>` must appear in that file, and a
+// `text` block right after a command is output that command must print. The one change: `npm install ... resty-ts ...` installs the tarball that
 // `npm pack` made from this repository instead of the registry's resty-ts, and npm runs with
 // --offline (everything else comes from the npm cache).
 import { afterAll, expect, it } from "vitest";
@@ -66,7 +66,10 @@ it("the tutorial gets a new plugin answering in nginx", { timeout: 300_000 }, ()
   const timings: string[] = [];
   for (const block of blocks) {
     const file = /\bfile=(\S+)/.exec(block.info)?.[1];
-    if (file) {
+    const excerpt = /\bexcerpt=(\S+)/.exec(block.info)?.[1];
+    if (excerpt) {
+      expect(readFileSync(join(cwd, excerpt), "utf8"), `the tutorial quotes ${excerpt}`).toContain(block.body);
+    } else if (file) {
       mkdirSync(dirname(join(cwd, file)), { recursive: true });
       writeFileSync(join(cwd, file), block.body);
     } else if (block.info === "sh") {
