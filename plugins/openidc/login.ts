@@ -11,7 +11,7 @@ import { claimValues } from "./identity";
 import { dict, discovery, type Discovery } from "./provider";
 import { loginRequired, redirect, refuse } from "./respond";
 import { seal, unseal } from "./seal";
-import { clearSession, readSession, writeSession, type Session } from "./session";
+import { clearSession, openSession, readSession, sealSession, storeSession, writeSession, type Session } from "./session";
 import { idTokenOptions, tokenRequest, validateToken, UNAVAILABLE, type TokenResponse } from "./tokens";
 import type { OidcConfig } from "./config";
 
@@ -175,47 +175,75 @@ export function logout(this: void, conf: OidcConfig, vars: NgxVar): never {
   return redirect(withQuery(disco.end_session_endpoint, args), cookies);
 }
 
+/** How long a refresh result is kept for the other requests of the same session (seconds). */
+const REFRESH_RESULT_TTL = 30;
+
+/** What one refresh attempt gave: a new session, nil and "refused" (log in again), or nil and "unavailable". */
+type RefreshOutcome = LuaMultiReturn<[Session, undefined, undefined] | [undefined, "refused" | "unavailable", string]>;
+
+/** Calls the token endpoint with the refresh_token grant and stores the new session. */
+function refreshNow(this: void, conf: OidcConfig, session: Session, chunks: number, cookies: string[], resultKey: string): RefreshOutcome {
+  const [disco, discoErr] = discovery(conf);
+  if (disco === undefined) return $multi(undefined, "unavailable", discoErr);
+  const [tokens, err, tokenStatus] = tokenRequest(conf, disco, { grant_type: "refresh_token", refresh_token: session.rt as string });
+  if (tokens === undefined) return $multi(undefined, tokenStatus === UNAVAILABLE ? "unavailable" : "refused", err);
+  if (tokens.access_token === undefined) return $multi(undefined, "unavailable", "token response without access_token");
+  let values = session.c;
+  if (tokens.id_token !== undefined) {
+    const [claims, idErr] = validateToken(conf, disco, tokens.id_token, idTokenOptions(conf, disco, undefined));
+    if (claims === undefined || claims.get("sub") !== session.sub) return $multi(undefined, "refused", `new ID token rejected: ${idErr ?? "sub changed"}`);
+    values = claimValues(conf, claims);
+  }
+  const now = time();
+  const renewed: Session = {
+    sub: session.sub, c: values, exp: session.exp, t: now,
+    at: tokens.access_token, ate: now + (tokens.expires_in ?? 300),
+    rt: tokens.refresh_token ?? session.rt, idt: tokens.id_token ?? session.idt,
+  };
+  const [value, sealErr] = sealSession(conf, renewed);
+  const storeErr = value !== undefined ? storeSession(conf, value, renewed.exp, cookies, chunks) : sealErr;
+  if (storeErr !== undefined) error(`openidc: ${storeErr}`);
+  (dict() as NgxSharedDict).set(resultKey, value as string, REFRESH_RESULT_TTL);
+  return $multi(renewed, undefined, undefined);
+}
+
 /**
  * A session whose access token is about to expire, refreshed with the refresh_token grant.
- * Returns the new session with its cookies appended to `cookies`; nil when the OP refused
- * (the user must log in again). When the OP is unreachable, the old session goes on while its
- * access token lasts, then the request gets 503.
+ * Concurrent requests of one session (several workers too) refresh once: the first takes a lock
+ * in the shared dict, the others wait for its result and reuse it (an OP that rotates refresh
+ * tokens would refuse a second use). Returns the new session with its cookies appended to
+ * `cookies`; nil when the OP refused (the user must log in again). When the OP is unreachable,
+ * the old session goes on while its access token lasts, then the request gets 503.
  */
 export function refreshSession(this: void, conf: OidcConfig, session: Session, chunks: number, cookies: string[]): Session | undefined {
-  const now = time();
-  const [disco, discoErr] = discovery(conf);
-  let problem = discoErr;
-  let status = UNAVAILABLE;
-  if (disco !== undefined) {
-    const params: Record<string, string> = { grant_type: "refresh_token", refresh_token: session.rt as string };
-    const [tokens, err, tokenStatus] = tokenRequest(conf, disco, params);
-    if (tokens !== undefined && tokens.access_token !== undefined) {
-      let values = session.c;
-      if (tokens.id_token !== undefined) {
-        const [claims, idErr] = validateToken(conf, disco, tokens.id_token, idTokenOptions(conf, disco, undefined));
-        if (claims === undefined || claims.get("sub") !== session.sub) {
-          ngx.log(ngx.WARN, `openidc: refresh refused: new ID token rejected: ${idErr ?? "sub changed"}`);
-          return undefined;
-        }
-        values = claimValues(conf, claims);
-      }
-      const renewed: Session = {
-        sub: session.sub, c: values, exp: session.exp, t: now,
-        at: tokens.access_token, ate: now + (tokens.expires_in ?? 300),
-        rt: tokens.refresh_token ?? session.rt, idt: tokens.id_token ?? session.idt,
-      };
-      const storeErr = writeSession(conf, renewed, cookies, chunks);
-      if (storeErr !== undefined) error(`openidc: ${storeErr}`);
-      return renewed;
+  const shared = dict() as NgxSharedDict;
+  // One refresh per (refresh token, access token): a newer session presents a newer access token.
+  const [digest] = sha256(`${session.rt as string} ${session.at ?? ""}`);
+  const id = base64UrlEncode(digest ?? "");
+  const resultKey = `refreshed:${id}`;
+  const lockKey = `refreshing:${id}`;
+  let [done] = shared.get(resultKey);
+  let locked = false;
+  if (done === undefined) {
+    [locked] = shared.add(lockKey, true, conf.timeout / 500 + 1);
+    if (!locked) {
+      const deadline = ngx.now() + conf.timeout / 500;
+      while (shared.get(lockKey)[0] !== undefined && ngx.now() < deadline) ngx.sleep(0.02);
+      [done] = shared.get(resultKey);
     }
-    problem = tokens !== undefined ? "token response without access_token" : err;
-    status = tokens !== undefined ? UNAVAILABLE : (tokenStatus as number);
   }
-  if (status !== UNAVAILABLE) {
+  if (done !== undefined) {
+    const reused = openSession(conf, done as string);
+    if (reused !== undefined && storeSession(conf, done as string, reused.exp, cookies, chunks) === undefined) return reused;
+  }
+  const [renewed, failure, problem] = refreshNow(conf, session, chunks, cookies, resultKey);
+  if (locked) shared.delete(lockKey);
+  if (renewed !== undefined) return renewed;
+  if (failure === "refused") {
     ngx.log(ngx.WARN, `openidc: refresh refused, the user logs in again: ${problem}`);
     return undefined;
   }
-  if (session.ate !== undefined && now < session.ate) {
+  if (session.ate !== undefined && time() < session.ate) {
     ngx.log(ngx.WARN, `openidc: refresh failed, keeping the current access token: ${problem}`);
     return session;
   }

@@ -57,20 +57,14 @@ function rawCookie(this: void, conf: OidcConfig, vars: NgxVar): LuaMultiReturn<[
   return $multi(concat(parts), count);
 }
 
-/**
- * The request's session, or nil when there is none or it is altered, unreadable, expired or
- * idle too long; and how many cookies it occupies (so they can be replaced or cleared).
- * With `evenExpired`, an authentic but expired session is returned too (for logout).
- */
-export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpired?: boolean): LuaMultiReturn<[Session | undefined, number]> {
-  const [value, chunks] = rawCookie(conf, vars);
-  if (value === undefined) return $multi(undefined, chunks);
+/** The session sealed in a cookie value (cached per worker), or nil when it is not authentic. */
+export function openSession(this: void, conf: OidcConfig, value: string): Session | undefined {
   let session = cache.get(value);
   if (session === undefined) {
     const [opened, err] = unseal(conf.sessionKey, conf.cookieName, value);
     if (opened === undefined || !valid(opened)) {
       ngx.log(ngx.INFO, `openidc: ignoring session cookie: ${err ?? "unexpected content"}`);
-      return $multi(undefined, chunks);
+      return undefined;
     }
     session = opened as unknown as Session;
     if (cached >= CACHE_SIZE) {
@@ -80,25 +74,48 @@ export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpi
     cache.set(value, session);
     cached++;
   }
-  if (evenExpired === true) return $multi(session, chunks);
+  return session;
+}
+
+/**
+ * The request's session, or nil when there is none or it is altered, unreadable, expired or
+ * idle too long; and how many cookies it occupies (so they can be replaced or cleared).
+ * With `evenExpired`, an authentic but expired session is returned too (for logout).
+ */
+export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpired?: boolean): LuaMultiReturn<[Session | undefined, number]> {
+  const [value, chunks] = rawCookie(conf, vars);
+  if (value === undefined) return $multi(undefined, chunks);
+  const session = openSession(conf, value);
+  if (session === undefined || evenExpired === true) return $multi(session, chunks);
   const now = time();
   const idle = conf.cookie.idle_timeout;
   if (now >= session.exp || (idle > 0 && now >= session.t + idle)) return $multi(undefined, chunks);
   return $multi(session, chunks);
 }
 
-/**
- * Appends to `out` the Set-Cookie values that store `session` (stamped now) and delete chunks
- * left from the previous cookie. Returns nil, or why the session cannot be stored.
- */
-export function writeSession(this: void, conf: OidcConfig, session: Session, out: string[], previousChunks: number): string | undefined {
-  const now = time();
-  session.t = now;
+/** Seals `session` (a fresh table, stamped now) into a cookie value, or nil and why not. */
+export function sealSession(this: void, conf: OidcConfig, session: Session): LuaMultiReturn<[string, undefined] | [undefined, string]> {
+  session.t = time();
   const [value, err] = seal(conf.sessionKey, conf.cookieName, session);
-  if (value === undefined) return `cannot seal the session: ${err}`;
-  const maxAge = session.exp - now;
+  if (value === undefined) return $multi(undefined, `cannot seal the session: ${err}`);
+  return $multi(value, undefined);
+}
+
+/**
+ * Appends to `out` the Set-Cookie values that store a sealed session `value` ending at `exp`
+ * and delete chunks left from the previous cookie. Returns nil, or why it cannot be stored.
+ */
+export function storeSession(this: void, conf: OidcConfig, value: string, exp: number, out: string[], previousChunks: number): string | undefined {
+  const maxAge = exp - time();
   if (maxAge <= 0) return "the session has expired";
   return storeChunked(out, conf.cookieName, value, conf.cookieAttributes, maxAge, previousChunks);
+}
+
+/** sealSession then storeSession. Returns nil, or why the session cannot be stored. */
+export function writeSession(this: void, conf: OidcConfig, session: Session, out: string[], previousChunks: number): string | undefined {
+  const [value, err] = sealSession(conf, session);
+  if (value === undefined) return err;
+  return storeSession(conf, value, session.exp, out, previousChunks);
 }
 
 /** Appends to `out` the Set-Cookie values that delete the session cookie and its chunks. */

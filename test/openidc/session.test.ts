@@ -75,6 +75,11 @@ describe("openidc sessions", () => {
     expect(refreshes()).toBe(before + 2);
     expect(second.authorization).not.toBe(first.authorization);
     expect(second["x-user"]).toBe("alice");
+    // Concurrent requests of one session refresh once and all get the new token.
+    const burst = await Promise.all(Array.from({ length: 8 }, () => fetch(`${base}/app`, { headers: { cookie: agent.cookieHeader() } })));
+    const tokens = new Set(await Promise.all(burst.map(async (r) => ((await r.json()) as { headers: Record<string, string> }).headers.authorization)));
+    expect(refreshes()).toBe(before + 3);
+    expect(tokens.size).toBe(1);
     // A client cannot smuggle its own Authorization past a login route that forwards tokens.
     const forged = await agent.fetch(`${base}/app`, { headers: { authorization: "Bearer forged" } });
     expect(((await forged.json()) as { headers: Record<string, string> }).headers.authorization).not.toBe("Bearer forged");
