@@ -163,7 +163,7 @@ export function checkProject({ projectDir, plugins = [], config = "tstl.json" })
     };
 
     const onCall = (call) => {
-      const callee = ts.isCallExpression(call) ? call.expression : call.expression;
+      const callee = call.expression;
       const { node: apiNode, declarations } = throughAliases(callee);
       let argumentPhase = phase;
       for (const declaration of declarations) {
