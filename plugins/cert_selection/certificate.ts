@@ -2,7 +2,7 @@
 // names (subjectAltName DNS entries, CN only without them), hosts coverage, expiry.
 // Runs at init, on directory rescans and in the admin API; never per handshake.
 import * as ssl from "ngx.ssl";
-import { x509Names, x509NotAfter, x509KeyMatches, privateKeyKind } from "../lib/openssl";
+import { x509Names, x509NotAfter, x509KeyMatches, x509Prepare, privateKeyKind } from "../lib/openssl";
 import { storeName, covers } from "./names";
 
 /** The key types a name can have one certificate of each. */
@@ -41,6 +41,7 @@ export function parseChain(this: void, pem: string): LuaMultiReturn<[ssl.ParsedC
   if (known !== undefined) return $multi(known, undefined);
   const [chain, err] = ssl.parse_pem_cert(pem);
   if (chain === undefined) return $multi(undefined, err ?? "cannot parse");
+  x509Prepare(chain);
   chains.set(pem, chain);
   return $multi(chain, undefined);
 }

@@ -485,6 +485,7 @@ const void *X509_get0_notAfter(const void *x);
 int ASN1_TIME_diff(int *pday, int *psec, const void *from, const void *to);
 int X509_check_private_key(const void *x, const void *pkey);
 int SSL_set_session_id_context(void *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
+int X509_check_purpose(void *x, int id, int ca);
 `);
 
 /** A certificate chain as ngx.ssl.parse_pem_cert returns it (`STACK_OF(X509) *`). */
@@ -552,6 +553,18 @@ export function x509KeyMatches(chain: CertChain, key: PrivateKey): boolean {
   const matches = C.X509_check_private_key(leaf, key) === 1;
   C.ERR_clear_error();
   return matches;
+}
+
+/**
+ * Fills every certificate's extension cache in a chain (X509_check_purpose with purpose -1),
+ * which OpenSSL otherwise computes on the certificate's first handshake (tens of microseconds:
+ * all extensions parsed, a SHA-1 of the certificate). Done at load, in the master, workers
+ * inherit it.
+ */
+export function x509Prepare(chain: CertChain): void {
+  const count = C.OPENSSL_sk_num(chain) as number;
+  for (let i = 0; i < count; i++) C.X509_check_purpose(C.OPENSSL_sk_value(chain, i), -1, 0);
+  C.ERR_clear_error();
 }
 
 /** A private key's algorithm: "rsa", "ecdsa", or "type <id>" for any other. */
