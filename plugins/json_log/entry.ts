@@ -123,9 +123,66 @@ function versionOf(this: void, text: string | undefined, pattern: string): strin
 }
 
 /**
+ * The JSON value of field `i` of the plan (a string, or a number table.concat writes as JSON):
+ * `value` is its variable's value; `headers` and `clientIp` as for `build`.
+ */
+export function piece(
+  this: void,
+  encoder: Encoder,
+  i: number,
+  value: string | undefined,
+  headers: LuaTable<string, string | string[]> | undefined,
+  clientIp: string | undefined,
+): string | number {
+  const kind = encoder.plan.kinds.get(i);
+  const max = encoder.maxValueBytes;
+  if (kind === Kind.Str) return value === undefined ? NULL : quote(value, max);
+  // Digits from nginx; a leading 0 ("000" status, "0.001") goes through numberOrNull.
+  if (kind === Kind.NginxNum) return value === undefined || value === "" ? NULL : byte(value, 1) === 48 ? numberOrNull(value) : value;
+  if (kind === Kind.Token) return value === undefined ? NULL : `"${value}"`;
+  if (kind === Kind.Num) return numberOrNull(value);
+  if (kind === Kind.NumList) return numberList(value);
+  if (kind === Kind.Time) return (value === undefined ? undefined : timestamp(value)) ?? NULL;
+  if (kind === Kind.ClientIp) {
+    const ip = clientIp ?? value;
+    return ip === undefined ? NULL : quote(ip, max);
+  }
+  if (kind === Kind.Path) {
+    const path = requestPath(value);
+    return path === undefined ? NULL : quote(path, max);
+  }
+  if (kind === Kind.Args) return objectOf(value, encoder.redaction.query, max);
+  if (kind === Kind.Headers) return headersObject(encoder, headers);
+  if (kind === Kind.StrList) return stringList(value, max)[0];
+  if (kind === Kind.Count) {
+    const [, count] = stringList(value, max);
+    return count;
+  }
+  if (kind === Kind.Nanoseconds) return nanoseconds(value);
+  if (kind === Kind.Query) {
+    const query = redactQuery(value, encoder.redaction.query);
+    return query === undefined || (query === "" && encoder.plan.omitNull) ? NULL : quote(query, max);
+  }
+  if (kind === Kind.Uri) {
+    const uri = redactUri(value, encoder.redaction.query);
+    return uri === undefined ? NULL : quote(uri, max);
+  }
+  if (kind === Kind.RequestLine) {
+    const line = redactRequestLine(value, encoder.redaction.query);
+    return line === undefined ? NULL : quote(line, max);
+  }
+  if (kind === Kind.Cookie) return value === undefined ? NULL : quote(redactCookies(value, encoder.redaction.cookies), max);
+  if (kind === Kind.HttpVersion) return versionOf(value, "^HTTP/(.+)$") ?? NULL;
+  if (kind === Kind.TlsVersion) return versionOf(value, "^TLSv(.+)$") ?? NULL;
+  if (kind === Kind.ConstIfSet) return value === undefined ? NULL : encoder.plan.constants.get(i);
+  return encoder.plan.constants.get(i);
+}
+
+/**
  * The entry for one request: a JSON object on one line (no newline at the end).
  * `values[i]` holds `plan.vars[i]`'s value (nil when unset); `headers` is needed when the plan
  * has a headers field; `clientIp`, when given, replaces `$remote_addr` in client_ip.
+ * The reference implementation: the log phase runs the equivalent code codegen.ts generates.
  */
 export function build(
   this: void,
@@ -135,71 +192,17 @@ export function build(
   clientIp: string | undefined,
 ): string {
   const plan = encoder.plan;
-  const kinds = plan.kinds;
   const slots = plan.slots;
   const prefixes = plan.prefixes;
-  const max = encoder.maxValueBytes;
   const omitNull = plan.omitNull;
   let n = 0;
   for (const i of $range(1, plan.count)) {
-    const kind = kinds.get(i);
-    const value = values.get(slots.get(i));
-    let piece: string | number | undefined;
-    if (kind === Kind.Str) {
-      piece = value === undefined ? NULL : quote(value, max);
-    } else if (kind === Kind.NginxNum) {
-      // Digits from nginx; a leading 0 ("000" status, "0.001") goes through numberOrNull.
-      piece = value === undefined || value === "" ? NULL : byte(value, 1) === 48 ? numberOrNull(value) : value;
-    } else if (kind === Kind.Token) {
-      piece = value === undefined ? NULL : `"${value}"`;
-    } else if (kind === Kind.Num) {
-      piece = numberOrNull(value);
-    } else if (kind === Kind.NumList) {
-      piece = numberList(value);
-    } else if (kind === Kind.Time) {
-      piece = (value === undefined ? undefined : timestamp(value)) ?? NULL;
-    } else if (kind === Kind.ClientIp) {
-      const ip = clientIp ?? value;
-      piece = ip === undefined ? NULL : quote(ip, max);
-    } else if (kind === Kind.Path) {
-      const path = requestPath(value);
-      piece = path === undefined ? NULL : quote(path, max);
-    } else if (kind === Kind.Args) {
-      piece = objectOf(value, encoder.redaction.query, max);
-    } else if (kind === Kind.Headers) {
-      piece = headersObject(encoder, headers);
-    } else if (kind === Kind.StrList) {
-      piece = stringList(value, max)[0];
-    } else if (kind === Kind.Count) {
-      const [, count] = stringList(value, max);
-      piece = count;
-    } else if (kind === Kind.Nanoseconds) {
-      piece = nanoseconds(value);
-    } else if (kind === Kind.Query) {
-      const query = redactQuery(value, encoder.redaction.query);
-      piece = query === undefined || (query === "" && omitNull) ? NULL : quote(query, max);
-    } else if (kind === Kind.Uri) {
-      const uri = redactUri(value, encoder.redaction.query);
-      piece = uri === undefined ? NULL : quote(uri, max);
-    } else if (kind === Kind.RequestLine) {
-      const line = redactRequestLine(value, encoder.redaction.query);
-      piece = line === undefined ? NULL : quote(line, max);
-    } else if (kind === Kind.Cookie) {
-      piece = value === undefined ? NULL : quote(redactCookies(value, encoder.redaction.cookies), max);
-    } else if (kind === Kind.HttpVersion) {
-      piece = versionOf(value, "^HTTP/(.+)$") ?? NULL;
-    } else if (kind === Kind.TlsVersion) {
-      piece = versionOf(value, "^TLSv(.+)$") ?? NULL;
-    } else if (kind === Kind.ConstIfSet) {
-      piece = value === undefined ? NULL : plan.constants.get(i);
-    } else {
-      piece = plan.constants.get(i);
-    }
-    if (!(omitNull && piece === NULL)) {
+    const json = piece(encoder, i, values.get(slots.get(i)), headers, clientIp);
+    if (!(omitNull && json === NULL)) {
       n++;
       out.set(n, n === 1 ? plan.firsts.get(i) : prefixes.get(i));
       n++;
-      out.set(n, piece);
+      out.set(n, json);
     }
   }
   if (n === 0) return "{}";

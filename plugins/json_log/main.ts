@@ -4,7 +4,8 @@ import * as config from "../lib/config";
 import { clientIp } from "../lib/client";
 import { parse, crossCheck, type JsonLogConfig } from "./config";
 import { compile, ingressSpecs, userSpecs, redaction, ECS, type FieldSpec } from "./fields";
-import { build, type Encoder } from "./entry";
+import { type Encoder } from "./entry";
+import { compileBuilder, type Builder } from "./codegen";
 import * as fileSink from "./file_sink";
 import * as httpSink from "./http_sink";
 
@@ -49,6 +50,7 @@ function makeEncoder(this: void, settings: JsonLogConfig): LuaMultiReturn<[Encod
 }
 
 let encoder: Encoder | undefined;
+let builder: Builder | undefined;
 let sink: JsonLogConfig["sink"] = "variable";
 let variableName = "json_log";
 let variableChecked = false;
@@ -65,6 +67,7 @@ if (settings !== undefined) {
     // Logging with a config the user did not mean could leak what they meant to redact.
     ngxLog(ERR, `resty-ts: plugin "json_log": invalid config: ${problem}; nothing will be logged`);
   } else {
+    builder = compileBuilder(encoder as Encoder);
     sink = settings.sink;
     variableName = settings.variable;
     if (sink === "file") fileSink.configure(settings.file.path as string, settings.file.buffer_size, settings.file.flush_interval);
@@ -117,7 +120,7 @@ function log(this: void): void {
   for (const i of $range(1, plan.varCount)) values.set(i, ngxVar[vars.get(i)]);
   let headers: LuaTable<string, string | string[]> | undefined;
   if (plan.needsHeaders) [headers] = getHeaders(0);
-  const line = build(current, values, headers, readsContext ? clientIp() : undefined);
+  const line = (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
   if (sink === "variable") writeVariable(line);
   else if (sink === "file") fileSink.write(line);
   else httpSink.write(line);

@@ -1,0 +1,89 @@
+// Generates, once at init, a Lua function that builds the entries of one Plan: straight-line
+// code with each field's key text inlined and the common kinds written out, ending in one
+// concatenation. Per-request Lua runs in LuaJIT's interpreter (REFERENCE 3b), where the generic
+// loop of entry.build pays a table walk and a kind dispatch per field; this does not.
+// The output equals entry.build's for every plan (spec/json_log/codegen_spec.lua checks it).
+import { Kind } from "./fields";
+import { build, piece, timestamp, headersObject, type Encoder } from "./entry";
+import { quote, numberOrNull, numberList, stringList } from "./json";
+import { objectOf, requestPath } from "./query";
+
+/** Builds one entry: see entry.build. */
+export type Builder = (
+  this: void,
+  values: LuaTable<number, string | undefined>,
+  headers: LuaTable<string, string | string[]> | undefined,
+  clientIp: string | undefined,
+) => string;
+
+/** Beyond this many fields one concatenation would need too many Lua registers: use build. */
+const MAX_INLINE_FIELDS = 60;
+
+/** The Lua expression for field i's JSON value, reading `v` (its variable's value). */
+function expression(this: void, kind: Kind, i: number): string {
+  switch (kind) {
+    case Kind.Str: return `v == nil and "null" or quote(v, MAX)`;
+    case Kind.Token: return `v == nil and "null" or ('"' .. v .. '"')`;
+    case Kind.NginxNum: return `(v == nil or v == "") and "null" or (byte(v, 1) == 48 and numberOrNull(v) or v)`;
+    case Kind.NumList: return `numberList(v)`;
+    case Kind.StrList: return `(stringList(v, MAX))`;
+    case Kind.Time: return `v ~= nil and timestamp(v) or "null"`;
+    case Kind.ClientIp: return `(clientIp or v) == nil and "null" or quote(clientIp or v, MAX)`;
+    case Kind.Path: return `v == nil and "null" or quote(requestPath(v), MAX)`;
+    case Kind.Args: return `objectOf(v, REDACT_QUERY, MAX)`;
+    case Kind.Headers: return `headersObject(E, headers)`;
+    default: return `piece(E, ${i}, v, headers, clientIp)`;
+  }
+}
+
+/** Lua source of the builder for the encoder's plan. */
+export function source(this: void, encoder: Encoder): string {
+  const plan = encoder.plan;
+  const lines = [
+    "local H, E = ...",
+    "local quote, numberOrNull, numberList, stringList = H.quote, H.numberOrNull, H.numberList, H.stringList",
+    "local timestamp, requestPath, objectOf, headersObject, piece = H.timestamp, H.requestPath, H.objectOf, H.headersObject, H.piece",
+    "local byte, sub = string.byte, string.sub",
+    "local MAX, REDACT_QUERY = E.maxValueBytes, E.redaction.query",
+    "return function(values, headers, clientIp)",
+    "  local v",
+  ];
+  const parts: string[] = [];
+  for (const i of $range(1, plan.count)) {
+    lines.push(`  v = values[${plan.slots.get(i)}]`);
+    lines.push(`  local p${i} = ${expression(plan.kinds.get(i), i)}`);
+    if (plan.omitNull) {
+      lines.push(`  if p${i} == "null" then p${i} = "" else p${i} = ${string.format("%q", plan.prefixes.get(i))} .. p${i} end`);
+      parts.push(`p${i}`);
+    } else {
+      parts.push(string.format("%q", i === 1 ? plan.firsts.get(i) : plan.prefixes.get(i)));
+      parts.push(`p${i}`);
+    }
+  }
+  if (plan.omitNull) {
+    lines.push(`  local body = ${parts.join(" .. ")}`);
+    lines.push(`  if body == "" then return "{}" end`);
+    lines.push(`  return "{" .. sub(body, 2) .. "}"`);
+  } else {
+    lines.push(`  return ${parts.join(" .. ")} .. "}"`);
+  }
+  lines.push("end");
+  return lines.join("\n");
+}
+
+/** The helpers the generated code calls. */
+const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece };
+
+/**
+ * The builder for the encoder: generated code, or a closure over entry.build for an empty
+ * plan or one with more than MAX_INLINE_FIELDS fields.
+ */
+export function compileBuilder(this: void, encoder: Encoder): Builder {
+  const count = encoder.plan.count;
+  if (count === 0 || count > MAX_INLINE_FIELDS) {
+    return (values, headers, clientIp) => build(encoder, values, headers, clientIp);
+  }
+  const [chunk, err] = loadstring(source(encoder), "=json_log.entry");
+  if (chunk === undefined) throw `json_log: generated entry code does not compile: ${err}`;
+  return (chunk as (this: void, helpers: typeof HELPERS, encoder: Encoder) => Builder)(HELPERS, encoder);
+}
