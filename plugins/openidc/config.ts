@@ -41,6 +41,12 @@ function secret(this: void, minLength: number): schema.Parser<string> {
 
 const headerName = "^[!#$%%&'*+%-.^_`|~%w]+$";
 
+/** Request headers a claim must never replace. */
+const RESERVED_HEADERS: { [lowerName: string]: true } = {
+  host: true, cookie: true, authorization: true, "content-length": true, "transfer-encoding": true,
+  connection: true, "content-type": true, upgrade: true, te: true,
+};
+
 const section = schema.record({
   discovery: absoluteUrl,
   client_id: schema.str({ nonEmpty: true }),
@@ -164,7 +170,9 @@ function derive(this: void, s: Section): OidcConfig {
   for (const [name] of pairs(s.headers)) names.push(name);
   table.sort(names);
   for (const name of names) {
-    if (string.find(name, headerName)[0] === undefined) schema.configError(`headers.${name}`, "a valid header name", schema.describe(name));
+    if (string.find(name, headerName)[0] === undefined || RESERVED_HEADERS[string.lower(name)] === true) {
+      schema.configError(`headers.${name}`, "a header name that is valid and not one nginx or HTTP relies on (Host, Cookie, Authorization, ...)", schema.describe(name));
+    }
     c.headerNames.push(name);
     c.headerClaims.push(s.headers.get(name) as string);
   }

@@ -34,7 +34,7 @@ describe("openidc fails closed", () => {
     expect(log).not.toContain("client-secret-value");
   });
 
-  it("names an unknown key and a missing client_secret", async () => {
+  it("names an unknown key, a missing client_secret and a header a claim may not replace", async () => {
     const port = await gatewayPort();
     nginx = await startGateway(pki, port, { ...baseConfig(port, "https://127.0.0.1:1"), cookei: {} });
     expect((await nginx.fetch("/app")).status).toBe(500);
@@ -44,6 +44,10 @@ describe("openidc fails closed", () => {
     nginx = await startGateway(pki, port, withoutSecret);
     expect((await nginx.fetch("/app")).status).toBe(500);
     expect(nginx.errorLog()).toMatch(/key "client_secret": expected a secret \(token_endpoint_auth_method is "client_secret_basic"\)/);
+    await nginx.stop();
+    nginx = await startGateway(pki, port, baseConfig(port, "https://127.0.0.1:1", { headers: { Host: "sub" } }));
+    expect((await nginx.fetch("/public/x")).status).toBe(500);
+    expect(nginx.errorLog()).toMatch(/key "headers.Host": expected a header name that is valid and not one/);
   });
 
   it("loads and denies under ingress-nginx's dispatcher contract (config from RESTY_TS_CONFIG)", async () => {
