@@ -131,6 +131,17 @@ describe("openidc login", () => {
     expect(nginx.errorLog()).toMatch(/openidc: login failed \(400\): state already used/);
   });
 
+  it("ends a flow the OP refused (error=access_denied) with 401 and clears its cookie", async () => {
+    const agent = new Agent(pki.ca);
+    const start = await agent.fetch(`${base}/app`);
+    const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
+    expect([...agent.cookies.keys()].filter((name) => name.startsWith("resty_ts_session_login_"))).toHaveLength(1);
+    const refused = await agent.fetch(`${base}/openidc/callback?error=access_denied&state=${state}`);
+    expect(refused.status).toBe(401);
+    expect([...agent.cookies.keys()].filter((name) => name.startsWith("resty_ts_session_login_"))).toHaveLength(0);
+    expect(nginx.errorLog()).toMatch(/openidc: login failed \(401\): the OpenID Provider answered error "access_denied"/);
+  });
+
   it("treats a tampered, truncated or foreign session cookie as no session", async () => {
     const agent = new Agent(pki.ca);
     await login(agent);

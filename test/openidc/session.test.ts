@@ -153,6 +153,17 @@ describe("openidc sessions", () => {
     expect(nginx!.errorLog()).toMatch(/openidc: login failed \(401\): ID token rejected: alg HS256 is not allowed/);
   });
 
+  it("ends the login with 401 when the token endpoint refuses the client", async () => {
+    await gateway({ client_secret: "not the secret the OP knows" });
+    const agent = new Agent(pki.ca);
+    const start = await agent.fetch(`${base}/app`);
+    const callback = await agent.throughOp(start.headers.get("location")!, `${base}/openidc/callback`);
+    expect((await agent.fetch(callback)).status).toBe(401);
+    expect(agent.cookies.has("resty_ts_session")).toBe(false);
+    expect(nginx!.errorLog()).toMatch(/openidc: login failed \(401\): token endpoint answered HTTP 401 \(invalid_client\)/);
+    expect(nginx!.errorLog()).not.toContain("not the secret the OP knows");
+  });
+
   it("reads the standard construction (HKDF-SHA256 + AES-256-GCM, name as AAD) made by Node's crypto, and nothing else", async () => {
     const { sealSession } = (await import(SEALED_COOKIE)) as { sealSession: SealSession };
     const config = baseConfig(port, op.issuer);
