@@ -8,7 +8,7 @@ import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
 import { parser, settings, Source } from "./config";
 import { mayName, withoutNames } from "./connection";
 import { parseForwardedLine, walkForwarded } from "./forwarded";
-import { DECLINED, joinedIsAmbiguous, step, stepAddress, walkLine, walkLines } from "./walk";
+import { DECLINED, joinedIsAmbiguous, step, stepAddress, walkJoined, walkLine, walkLines } from "./walk";
 
 const [config] = load("real_ip", parser);
 enableResolution();
@@ -81,7 +81,7 @@ function rewrite(this: void): void {
     if (source === Source.XForwardedFor) {
       if (original !== undefined) {
         if (!joinedIsAmbiguous(original)) {
-          if (walkLine(original, trusted, recursive, true) !== DECLINED) {
+          if (walkJoined(original, trusted, recursive)) {
             client = stepAddress(original);
             chain = sub(original, step.start);
           }

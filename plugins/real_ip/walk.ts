@@ -2,11 +2,14 @@
 // from the peer, while the current address is trusted, step to the rightmost remaining entry;
 // a malformed entry stops the walk and the last good address stays. Nothing is allocated: the
 // accepted entry is kept in `step`, module state overwritten by each walk.
-import { cidrMatch, formatIpv6, IPV4, parseAddressPort, type CidrSet } from "../lib/ip";
+import { cidrMatch, formatIpv6, IPV4, parseAddressPort, parsePort, type CidrSet } from "../lib/ip";
 
 const byte = string.byte;
 const sub = string.sub;
 const find = string.find;
+const match = string.match;
+const reverse = string.reverse;
+const tonumber_ = tonumber;
 
 /** A line gave no address (nginx's NGX_DECLINED). */
 export const DECLINED = 0;
@@ -86,6 +89,128 @@ export function walkLine(this: void, text: string, set: CidrSet, recursive: bool
     length = p - 2;
   } while (recursive && p > 1);
   return OK;
+}
+
+/** A dotted quad's four octets (1 to 3 digits each) and the position after it, anchored. */
+const DOTTED_QUAD = "^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)()";
+
+/**
+ * Parses the entry `text[first..last]` into `step` (see parseAddressPort); false when nginx
+ * would not accept it. Plain IPv4 with an optional port takes a fast path (one pattern match,
+ * which costs less than a byte loop in LuaJIT's interpreter); anything else the full parser.
+ */
+function parseEntry(this: void, text: string, first: number, last: number): boolean {
+  // The fifth capture is a position (a number), string.match's type says string.
+  const [o1, o2, o3, o4, after] = match(text, DOTTED_QUAD, first);
+  if (o1 !== undefined) {
+    const end = after as unknown as number;
+    let port: number | undefined;
+    if (end <= last) {
+      if (byte(text, end) !== 58) return parseFull(text, first, last);
+      port = parsePort(text, end + 1, last);
+      if (port === undefined) return false;
+    }
+    // No leading zero ("0" itself is fine), no octet above 255: the strict IPv4 of ../lib/ip.
+    if ((byte(o1) === 48 && o1 !== "0") || (byte(o2 as string) === 48 && o2 !== "0") || (byte(o3 as string) === 48 && o3 !== "0") || (byte(o4 as string) === 48 && o4 !== "0")) {
+      return false;
+    }
+    const a = tonumber_(o1) as number;
+    const b = tonumber_(o2) as number;
+    const c = tonumber_(o3) as number;
+    const d = tonumber_(o4) as number;
+    if (a > 255 || b > 255 || c > 255 || d > 255) return false;
+    const value = ((a * 256 + b) * 256 + c) * 256 + d;
+    if (value === 4294967295) return false;
+    step.family = IPV4;
+    step.w1 = 0;
+    step.w2 = 0;
+    step.w3 = 65535;
+    step.w4 = value;
+    step.first = first;
+    step.last = end - 1;
+    step.port = port;
+    return true;
+  }
+  return parseFull(text, first, last);
+}
+
+/** parseEntry's general case: every form parseAddressPort reads, minus nginx's INADDR_NONE. */
+function parseFull(this: void, text: string, first: number, last: number): boolean {
+  const [family, w1, w2, w3, w4, addressFirst, addressLast, port] = parseAddressPort(text, first, last);
+  if (family === undefined || isInaddrNone(text, w4 as number, addressLast as number)) return false;
+  step.family = family;
+  step.w1 = w1 as number;
+  step.w2 = w2 as number;
+  step.w3 = w3 as number;
+  step.w4 = w4 as number;
+  step.first = addressFirst as number;
+  step.last = addressLast as number;
+  step.port = port;
+  return true;
+}
+
+/**
+ * Trusted plain IPv4 entries seen before (text -> 32-bit value), so that the proxies' own
+ * addresses, which repeat on every request, are not parsed again. Bounded: emptied when full.
+ * Only trusted entries are kept: client addresses, which vary, are never cached.
+ */
+let trustedEntries = new LuaTable<string, number>();
+let trustedEntryCount = 0;
+let trustedEntriesOf: CidrSet | undefined;
+const MAX_TRUSTED_ENTRIES = 1024;
+
+/**
+ * The walk of `walkLine` from a trusted peer, for a value that `joinedIsAmbiguous` accepts (no
+ * leading, trailing or triple separators), so that entries are just the runs between separators.
+ * Finds them right to left with one `string.find` each on the reversed value. Returns whether an
+ * entry was accepted (it is in `step`).
+ */
+export function walkJoined(this: void, text: string, set: CidrSet, recursive: boolean): boolean {
+  if (trustedEntriesOf !== set) {
+    trustedEntries = new LuaTable();
+    trustedEntryCount = 0;
+    trustedEntriesOf = set;
+  }
+  const length = text.length;
+  const reversed = reverse(text);
+  let found = false;
+  let pos = 1;
+  for (;;) {
+    const [reversedFirst, reversedLast] = find(reversed, "[^ ,]+", pos);
+    if (reversedFirst === undefined) return found;
+    const first = length - (reversedLast as number) + 1;
+    const last = length - reversedFirst + 1;
+    const entry = sub(text, first, last);
+    const known = trustedEntries.get(entry);
+    let trusted: boolean;
+    if (known !== undefined) {
+      step.family = IPV4;
+      step.w1 = 0;
+      step.w2 = 0;
+      step.w3 = 65535;
+      step.w4 = known;
+      step.first = first;
+      step.last = last;
+      step.port = undefined;
+      trusted = true;
+    } else {
+      if (!parseEntry(text, first, last)) return found;
+      trusted = cidrMatch(set, step.w1, step.w2, step.w3, step.w4);
+      if (trusted && step.family === IPV4 && step.port === undefined) {
+        if (trustedEntryCount >= MAX_TRUSTED_ENTRIES) {
+          trustedEntries = new LuaTable();
+          trustedEntryCount = 0;
+        }
+        trustedEntries.set(entry, step.w4);
+        trustedEntryCount++;
+      }
+    }
+    found = true;
+    step.start = first;
+    step.trusted = trusted;
+    if (!trusted || !recursive) return true;
+    pos = (reversedLast as number) + 1;
+  }
 }
 
 /**

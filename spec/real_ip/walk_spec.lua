@@ -105,3 +105,35 @@ describe("real_ip walk: several lines", function()
     assert.is_true(walk.joinedIsAmbiguous("1.1.1.1,, 10.0.0.2"))
   end)
 end)
+
+describe("real_ip walk: the fast path for joined values", function()
+  local pool = { "1.1.1.1", "10.0.0.2", "10.0.0.3:80", "127.0.0.1", "6.6.6.6:0", "2001:db8::1", "[2001:db8::2]:443",
+    "garbage", "010.0.0.1", "10.0.0.256", "255.255.255.255", "0.0.0.0", "10.0.0.1:65536", "::ffff:10.0.0.9",
+    "1.2.3.4x", "1.2.3.4:", "1.2.3.4:8:8", "[1.2.3.4]:80", "fe80::1%eth0", "10.0.0.00", "10.0.0.0" }
+  local seps = { ", ", ",", " ", ",,", ", ", " ," }
+
+  -- The same answer as walkLine, with the cache of trusted entries cold and warm.
+  it("agrees with walkLine on every clean value", function()
+    math.randomseed(1)
+    for _, recursive in ipairs({ true, false }) do
+      for _ = 1, 3000 do
+        local parts = {}
+        for i = 1, math.random(1, 6) do
+          parts[#parts + 1] = pool[math.random(#pool)]
+          if i > 0 then parts[#parts + 1] = seps[math.random(#seps)] end
+        end
+        parts[#parts] = nil
+        local text = table.concat(parts)
+        if not walk.joinedIsAmbiguous(text) then
+          local expected = walk.walkLine(text, trusted, recursive, true) ~= walk.DECLINED
+            and { walk.stepAddress(text), walk.step.port, walk.step.start } or {}
+          for _ = 1, 2 do
+            local got = walk.walkJoined(text, trusted, recursive)
+              and { walk.stepAddress(text), walk.step.port, walk.step.start } or {}
+            assert.same(expected, got, text)
+          end
+        end
+      end
+    end
+  end)
+end)
