@@ -13,13 +13,19 @@ let op: TestOp;
 let nginx: Nginx;
 let base: string;
 let browser: Browser;
+/** A second gateway on the same OP that refreshes access tokens on every request. */
+let refreshing: Nginx;
+let refreshingBase: string;
 
 beforeAll(async () => {
   pki = makePki();
   const port = await gatewayPort();
+  const refreshPort = await gatewayPort();
   base = `http://127.0.0.1:${port}`;
-  op = await startOp(pki, { redirectUris: [`${base}/openidc/callback`], postLogoutRedirectUris: [`${base}/bye`] });
+  refreshingBase = `http://127.0.0.1:${refreshPort}`;
+  op = await startOp(pki, { redirectUris: [`${base}/openidc/callback`, `${refreshingBase}/openidc/callback`], postLogoutRedirectUris: [`${base}/bye`] });
   nginx = await startGateway(pki, port, baseConfig(port, op.issuer));
+  refreshing = await startGateway(pki, refreshPort, baseConfig(refreshPort, op.issuer, { refresh: true, forward_access_token: true, refresh_leeway: 7200 }));
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -29,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await nginx?.stop();
+  await refreshing?.stop();
   await op?.close();
 });
 
@@ -41,8 +48,8 @@ async function newContext(): Promise<BrowserContext> {
 }
 
 /** Signs in at the OP's pages (login form, then consent) until the browser is back at the gateway. */
-async function signIn(page: Page, user = "alice"): Promise<void> {
-  for (let step = 0; step < 6 && !page.url().startsWith(base); step++) {
+async function signIn(page: Page, user = "alice", gateway = base): Promise<void> {
+  for (let step = 0; step < 6 && !page.url().startsWith(gateway); step++) {
     const login = page.locator('input[name="login"]');
     if (await login.count()) {
       await login.fill(user);
@@ -52,7 +59,7 @@ async function signIn(page: Page, user = "alice"): Promise<void> {
     await Promise.all([page.waitForURL((url) => url.toString() !== from), page.locator('button[type="submit"]').first().click()]);
     await page.waitForLoadState("load");
   }
-  expect(page.url().startsWith(base)).toBe(true);
+  expect(page.url().startsWith(gateway)).toBe(true);
 }
 
 async function upstreamSeen(page: Page): Promise<{ uri: string; headers: Record<string, string> }> {
@@ -90,6 +97,21 @@ describe("openidc in a real browser", () => {
     expect(first.url()).toBe(`${base}/one`);
     expect((await upstreamSeen(first)).headers["x-user"]).toBe("alice");
     expect((await upstreamSeen(second)).uri).toBe("/two");
+    await context.close();
+  });
+
+  it("refreshes the access token while the user browses", async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${refreshingBase}/app`);
+    await signIn(page, "alice", refreshingBase);
+    const first = (await upstreamSeen(page)).headers.authorization;
+    await page.reload();
+    const second = (await upstreamSeen(page)).headers.authorization;
+    expect(first).toMatch(/^Bearer \S+$/);
+    expect(second).toMatch(/^Bearer \S+$/);
+    expect(second).not.toBe(first);
+    expect(op.grants.filter((grant) => grant === "refresh_token").length).toBeGreaterThanOrEqual(2);
     await context.close();
   });
 
