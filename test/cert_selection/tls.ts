@@ -87,7 +87,7 @@ export function rawClientHello(port: number, sni: Buffer): Promise<number | null
   return new Promise((resolve) => {
     const socket = netConnect(port, "127.0.0.1", () => socket.write(record));
     socket.setTimeout(5000, () => { socket.destroy(); resolve(null); });
-    socket.once("data", (chunk) => { socket.destroy(); resolve(chunk[0]); });
+    socket.once("data", (chunk: Buffer) => { socket.destroy(); resolve(chunk[0]); });
     socket.once("error", () => resolve(null));
     socket.once("close", () => resolve(null));
   });
