@@ -13,6 +13,8 @@ export interface RawRequest {
   host?: string;
   path?: string;
   headers?: HeaderLine[];
+  /** A unix socket path to connect to instead of host:port. */
+  socketPath?: string;
   /** A PROXY protocol v1 line without CRLF, e.g. "PROXY TCP4 1.2.3.4 127.0.0.1 5555 80". */
   proxyProtocol?: string;
 }
@@ -26,7 +28,9 @@ export interface RawResponse {
 /** Sends one request and reads the whole response (the server closes the connection). */
 export function rawRequest(request: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: request.host ?? "127.0.0.1", port: request.port, localAddress: request.from ?? "127.0.0.1" });
+    const socket = request.socketPath !== undefined
+      ? connect({ path: request.socketPath })
+      : connect({ host: request.host ?? "127.0.0.1", port: request.port, localAddress: request.from ?? (request.host?.includes(":") ? "::1" : "127.0.0.1") });
     const chunks: Buffer[] = [];
     socket.setTimeout(20000, () => socket.destroy(new Error("timeout")));
     socket.on("data", (chunk) => chunks.push(chunk));

@@ -192,6 +192,37 @@ describe("real_ip: the nginx.conf recipe that makes $remote_addr follow", () => 
   });
 });
 
+describe("real_ip: IPv6, IPv4-mapped and unix-socket peers", () => {
+  it("answers as nginx for peers ::1, ::ffff:127.0.0.1 (matched as IPv4) and unix:", async () => {
+    const setting: Setting = { trusted: ["127.0.0.1", "::1", "unix:", "10.0.0.0/8"], header: "X-Forwarded-For", recursive: true };
+    nginx = await startNginx({
+      plugins: ["real_ip"],
+      config: { real_ip: setting },
+      ports: ["c", "dual", "dualc"],
+      servers: ({ port, ports, prefix }) => `
+      server { listen 127.0.0.1:${port}; listen [::1]:${port}; listen unix:${prefix}/data/plugin.sock; ${PHASE_HOOKS} ${PLUGIN_ECHO} }
+      server { listen [::]:${ports.dual} ipv6only=off; ${PHASE_HOOKS} ${PLUGIN_ECHO} }
+      server { listen 127.0.0.1:${ports.c}; listen [::1]:${ports.c}; listen unix:${prefix}/data/c.sock;
+        set_real_ip_from 127.0.0.1; set_real_ip_from ::1; set_real_ip_from unix:; set_real_ip_from 10.0.0.0/8; real_ip_header X-Forwarded-For; real_ip_recursive on;
+        location / { return 200 "$remote_addr|$remote_port|$realip_remote_addr|$realip_remote_port\\n"; } }
+      server { listen [::]:${ports.dualc} ipv6only=off; set_real_ip_from 127.0.0.1; set_real_ip_from 10.0.0.0/8; real_ip_header X-Forwarded-For; real_ip_recursive on;
+        location / { return 200 "$remote_addr|$remote_port|$realip_remote_addr|$realip_remote_port\\n"; } }`,
+    });
+    const headers: HeaderLine[] = [["X-Forwarded-For", "6.6.6.6, 1.1.1.1, 10.0.0.2"]];
+    const pairs: [string, Parameters<typeof rawRequest>[0], Parameters<typeof rawRequest>[0]][] = [
+      ["::1", { port: nginx.port, host: "::1", headers }, { port: nginx.ports.c, host: "::1", headers }],
+      ["::ffff:127.0.0.1", { port: nginx.ports.dual, headers }, { port: nginx.ports.dualc, headers }],
+      ["::ffff:127.0.0.2", { port: nginx.ports.dual, from: "127.0.0.2", headers }, { port: nginx.ports.dualc, from: "127.0.0.2", headers }],
+      ["unix:", { port: 0, socketPath: `${nginx.prefix}/data/plugin.sock`, headers }, { port: 0, socketPath: `${nginx.prefix}/data/c.sock`, headers }],
+    ];
+    for (const [peer, plugin, c] of pairs) {
+      const expected = peer === "::ffff:127.0.0.2" ? "-|" : "1.1.1.1|";
+      expect(normalizeC((await rawRequest(c)).body), peer).toBe(expected);
+      expect((await rawRequest(plugin)).body.trim(), peer).toBe(expected);
+    }
+  });
+});
+
 describe("real_ip: PROXY protocol", () => {
   it("takes the PROXY protocol source address and port from a trusted peer, as nginx does", async () => {
     const setting: Setting = { trusted: ["127.0.0.1"], header: "proxy_protocol", recursive: true };
