@@ -122,6 +122,8 @@ describe("cert_selection: matching", () => {
     ]) {
       expect(await rawClientHello(port, sni)).toBe(0x16);
     }
+    // Over 255 bytes: OpenSSL itself refuses the ClientHello with an alert; still no Lua error.
+    expect([0x15, 0x16, null]).toContain(await rawClientHello(port, Buffer.from("b".repeat(300))));
     // A literal "*.example.test" SNI must not select the wildcard entry by its own name.
     expect((await probe(port, "*.example.test")).names).toEqual(["default.test"]);
     expect(nginx.badLogLines()).toEqual([]);
