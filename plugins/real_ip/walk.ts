@@ -216,11 +216,14 @@ export function walkJoined(this: void, text: string, set: CidrSet, recursive: bo
 /**
  * Whether the joined value nginx gives for several X-Forwarded-For lines (`line1, line2`) may
  * walk differently from the lines themselves: only when a line is empty or starts with a
- * separator, which shows as a leading or trailing separator or a run of three.
+ * separator (nginx trims spaces around a value), which shows as ", ," inside, or as a leading
+ * or trailing separator.
  */
 export function joinedIsAmbiguous(this: void, value: string): boolean {
   if (value === "") return false;
-  return isSeparator(byte(value, 1)) || isSeparator(byte(value, value.length)) || find(value, "[ ,][ ,][ ,]")[0] !== undefined;
+  const firstByte = byte(value, 1);
+  const lastByte = byte(value, value.length);
+  return firstByte === 32 || firstByte === 44 || lastByte === 32 || lastByte === 44 || find(value, ", ,", 1, true)[0] !== undefined;
 }
 
 /**
