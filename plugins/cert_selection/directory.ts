@@ -93,10 +93,14 @@ export function rescan(this: void, path: string, dict: NgxSharedDict<string | nu
       ngx.log(ngx.ERR, `resty-ts: cert_selection: refused ${pair.file}: ${problem}${known !== undefined ? " (still serving the previous certificate)" : ""}`);
       continue;
     }
-    refused.delete(id);
     const [ok, err] = store.publish(dict, id, certificate);
-    if (!ok) ngx.log(ngx.ERR, `resty-ts: cert_selection: ${pair.file}: ${err}`);
-    else changes++;
+    if (ok) {
+      refused.delete(id);
+      changes++;
+    } else {
+      refused.set(id, texts);
+      ngx.log(ngx.ERR, `resty-ts: cert_selection: ${pair.file}: ${err}`);
+    }
   }
   for (const [id, entry] of store.all()) {
     if (string.sub(id, 1, 4) === "dir:" && found.get(id) === undefined) {
