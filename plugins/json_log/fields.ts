@@ -64,7 +64,8 @@ export const KNOWN: { [name: string]: { kind: Kind; source?: string } } = {
   request_uri: { kind: Kind.Path, source: "request_uri" },
   args: { kind: Kind.Args, source: "args" },
   headers: { kind: Kind.Headers },
-  remote_addr: { kind: Kind.Str, source: "remote_addr" },
+  // The TCP peer, also when nginx's realip module (the location-level recipe) changed $remote_addr.
+  remote_addr: { kind: Kind.Str, source: "realip_remote_addr" },
   client_ip: { kind: Kind.ClientIp, source: "remote_addr" },
   uri: { kind: Kind.Str, source: "uri" },
   upstream_addr: { kind: Kind.StrList, source: "upstream_addr" },
@@ -122,7 +123,7 @@ export const ECS: FieldSpec[] = [
   { key: "url.path", kind: Kind.Path, source: "request_uri" },
   { key: "url.query", kind: Kind.Query, source: "args" },
   { key: "client.ip", kind: Kind.ClientIp, source: "remote_addr" },
-  { key: "source.ip", kind: Kind.Str, source: "remote_addr" },
+  { key: "source.ip", kind: Kind.Str, source: "realip_remote_addr" },
   { key: "source.port", kind: Kind.NginxNum, source: "remote_port" },
   { key: "user_agent.original", kind: Kind.Str, source: "http_user_agent" },
   { key: "host.hostname", kind: Kind.Str, source: "hostname" },

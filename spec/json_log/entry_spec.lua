@@ -27,7 +27,7 @@ describe("entry.build", function()
   it("writes the ingress fields with the right types", function()
     local vals = values(ingress, {
       request_method = "GET", request_uri = "/p?access_token=t&x=1", args = "access_token=t&x=1",
-      uri = "/p", remote_addr = "10.0.0.1", hostname = "gw", status = "200", bytes_sent = "300",
+      uri = "/p", remote_addr = "10.0.0.1", realip_remote_addr = "10.0.0.1", hostname = "gw", status = "200", bytes_sent = "300",
       body_bytes_sent = "100", request_time = "0.012", connection_requests = "3", request_id = "abc",
       upstream_addr = "127.0.0.1:1, 127.0.0.1:2", upstream_status = "502, 200",
       upstream_connect_time = "-, 0.001", upstream_response_time = "0.002 : 0.003", msec = "1700000000.500",
@@ -67,7 +67,7 @@ describe("entry.build", function()
   end)
 
   it("client_ip is $remote_addr unless real_ip resolved one", function()
-    local vals = values(ingress, { remote_addr = "10.1.1.1", msec = "1700000000.001" })
+    local vals = values(ingress, { remote_addr = "10.1.1.1", realip_remote_addr = "10.1.1.1", msec = "1700000000.001" })
     local e = cjson.decode(entry.build(ingress, vals, nil, nil))
     assert.equal("10.1.1.1", e.client_ip)
     assert.equal("2023-11-14T22:13:20.001Z", e.time)
