@@ -6,6 +6,7 @@
 //   DELETE <path>/<id>
 // Only API certificates (ids "api:<id>") can be changed here.
 import * as cjson from "cjson.safe";
+import * as ffi from "ffi";
 import * as store from "./store";
 import { check, type Certificate } from "./certificate";
 import { clientIp } from "../lib/client";
@@ -25,6 +26,11 @@ export interface AdminSettings {
 const ID_PATTERN = "^[%w._-]+$";
 const MAX_ID = 200;
 const LOCK_KEY = "lock:admin";
+
+// The state file holds private keys: created readable by the worker user only.
+const [hasUmask] = pcall(ffi.cdef, "unsigned int umask(unsigned int mask);");
+const umask: ((this: void, mask: number) => number) | undefined = hasUmask ? ffi.C.umask : undefined;
+const OWNER_ONLY = 0o077;
 
 /** One certificate as the state file keeps it. */
 interface Saved {
@@ -88,7 +94,10 @@ function savedList(this: void, id: string, replacement: Saved | undefined): Save
 export function save(this: void, file: string, list: Saved[]): LuaMultiReturn<[true, undefined] | [undefined, string]> {
   const text = listJson("certificates", list);
   const temporary = `${file}.${ngx.worker.pid()}.tmp`;
+  // Nothing else runs in this worker between the two umask calls.
+  const previous = umask?.(OWNER_ONLY);
   const [handle, openError] = io.open(temporary, "wb");
+  if (previous !== undefined) umask!(previous);
   if (handle === undefined) return $multi(undefined, `cannot write ${temporary}: ${openError}`);
   const [written, writeError] = handle.write(text);
   handle.close();

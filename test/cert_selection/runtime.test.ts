@@ -1,7 +1,7 @@
 // cert_selection's runtime sources in real nginx with 2 workers: the admin API (changes seen by
 // every worker, bad input answered 400, persistence across a restart) and the rescanned directory.
 import { describe, it, expect, afterEach } from "vitest";
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, copyFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, copyFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
@@ -144,6 +144,8 @@ describe("cert_selection: admin API", () => {
     expect((await conflict.json()).error).toMatch(/"beta"/);
     await everyWorker(port, "beta.test", named("beta.test"));
     expect(JSON.parse(readFileSync(state, "utf8")).certificates.map((c: { id: string }) => c.id)).toEqual(["beta"]);
+    // It holds private keys: readable by the worker user only.
+    expect(statSync(state).mode & 0o777).toBe(0o600);
   });
 
   it("refuses callers without the token or from outside `allow`", async () => {
