@@ -9,6 +9,7 @@
 //   node bench/prometheus.mjs            both
 //   node bench/prometheus.mjs micro      only (a)
 //   node bench/prometheus.mjs gateway    only (b)
+//   node bench/prometheus.mjs size       shared-dict bytes per 10,000 series (for the README)
 import { cpus } from "node:os";
 import { startNginx } from "../harness/nginx.mjs";
 import { compare } from "./gateway.mjs";
@@ -75,6 +76,17 @@ local function jit_off(f)
   end
 end
 
+-- New label sets (hosts differing mid-string): the cost per new set must not grow with their number.
+local fresh = metrics.histogram("bench_fresh_seconds", "Bench.",
+  { "status", "method", "path", "namespace", "ingress", "service", "canary", "host" })
+local offset = 0
+local function new_sets(n)
+  for i = 1, n do
+    fresh:observe(0.1, "200", "GET", "/api/v1/items", "default", "web-ingress", "web-svc", "", "host" .. (offset + i) .. ".example.com")
+  end
+  offset = offset + n
+end
+
 local SERIES = 10000
 local keys = {}
 local function setup_render()
@@ -113,6 +125,9 @@ return function()
     render_bytes = #metrics.render(),
     render_series = metrics.lastRender.series,
   }
+  -- After the render measurements, which must not include these.
+  result.new_sets_first_1k = per_op(new_sets, 1000)
+  result.new_sets_next_8k = per_op(new_sets, 8000)
   metrics.flush()
   ngx.say(cjson.encode(result))
 end
@@ -147,6 +162,7 @@ async function micro(rounds = 5) {
       rows.push(row);
       console.log(`  round ${round + 1}: compiled: incr ${row.incr.toFixed(1)}  counter.inc ${row.counter_inc.toFixed(1)} (varied ${row.counter_inc_varied.toFixed(1)})  histogram.observe ${row.histogram_observe.toFixed(1)} (varied ${row.histogram_observe_varied.toFixed(1)})  child.observe ${row.child_observe.toFixed(1)}`);
       console.log(`           interpreted: incr ${row.incr_interpreted.toFixed(1)}  counter.inc ${row.counter_inc_interpreted.toFixed(1)}  histogram.observe ${row.histogram_observe_interpreted.toFixed(1)}`);
+      console.log(`           new label sets: first 1,000 ${(row.new_sets_first_1k / 1000).toFixed(1)} us each, next 8,000 ${(row.new_sets_next_8k / 1000).toFixed(1)} us each`);
       console.log(`           10k gets ${(row.gets_10k / 1e6).toFixed(2)} ms  render 10k ${(row.render_10k / 1e6).toFixed(2)} ms (${row.render_series} series, ${row.render_bytes} bytes)`);
     } finally {
       await nginx.stop({ check: false });
@@ -162,9 +178,67 @@ async function micro(rounds = 5) {
     ["interpreted: histogram observe / raw incr", ratio("histogram_observe_interpreted", "incr_interpreted"), "<= 1"],
     ["interpreted: counter inc / raw incr", ratio("counter_inc_interpreted", "incr_interpreted"), "<= 0.333"],
     ["render 10,000 series / 10,000 raw gets", ratio("render_10k", "gets_10k"), "<= 10"],
+    ["new label set, 8,000 more / first 1,000", ratio("new_sets_next_8k", "new_sets_first_1k"), "~1 (no hash-chain growth)"],
   ];
   console.log(`\n  ${"ratio (median of rounds)".padEnd(44)} ${"value".padStart(8)}  goal`);
   for (const [name, value, goal] of lines) console.log(`  ${String(name).padEnd(44)} ${Number(value).toFixed(3).padStart(8)}  ${goal}`);
+}
+
+/** Shared-dict bytes used by 10,000 series: counters alone, and the 7 request metrics per label set. */
+const SIZE = String.raw`
+local metrics = require("plugins.lib.metrics")
+local dict = ngx.shared.resty_ts_metrics
+local LABELS = { "status", "method", "path", "namespace", "ingress", "service", "canary", "host" }
+local counter = metrics.counter("size_counter_total", "Size.", LABELS)
+local function used() return dict:capacity() - dict:free_space() end
+return function()
+  local args = ngx.req.get_uri_args()
+  local before = used()
+  local observe = args.kind == "requests"
+  local histograms = {}
+  if observe then
+    for _, name in ipairs({ "request_duration_seconds", "response_duration_seconds", "header_duration_seconds", "connect_duration_seconds" }) do
+      histograms[#histograms + 1] = metrics.histogram("size_" .. name, "Size.", LABELS)
+    end
+    for _, name in ipairs({ "request_size", "response_size" }) do
+      histograms[#histograms + 1] = metrics.histogram("size_" .. name, "Size.", LABELS, { 10, 20, 30, 40, 50, 60, 70, 80, 90, 100 })
+    end
+  end
+  local sets = tonumber(args.sets)
+  for i = 1, sets do
+    local host = "host" .. i .. ".example.com"
+    counter:inc(1, "200", "GET", "/api/v1/items", "default", "web-ingress", "web-svc", "", host)
+    for j = 1, #histograms do
+      histograms[j]:observe(0.05, "200", "GET", "/api/v1/items", "default", "web-ingress", "web-svc", "", host)
+    end
+  end
+  metrics.flush()
+  metrics.render()
+  ngx.say(used() - before, " ", metrics.lastRender.lines / 3)
+end
+`;
+
+async function size() {
+  console.log("\n# prometheus shared-dict size (label values like ingress-nginx's; an exposition line is one series)");
+  for (const kind of ["counter", "requests"]) {
+    const nginx = await startNginx({
+      logLevel: "error",
+      plugins: ["prometheus"],
+      config: { prometheus: { max_series: 20000 } },
+      http: "lua_shared_dict resty_ts_metrics 256m;",
+      files: { "lua/bench_prometheus_size.lua": SIZE },
+      strictGlobals: false,
+      locations: ({ prefix }) => `location /size { content_by_lua_block { dofile("${prefix}/lua/bench_prometheus_size.lua")() } }`,
+    });
+    try {
+      const sets = kind === "counter" ? 10000 : 1000;
+      const [bytes, lines] = (await (await nginx.fetch(`/size?kind=${kind}&sets=${sets}`)).text()).trim().split(" ").map(Number);
+      const what = kind === "counter" ? "10,000 counter series" : "1,000 label sets of the 7 request metrics (1 counter + 6 histograms)";
+      console.log(`  ${what}: ${(bytes / 1024 / 1024).toFixed(1)} MiB for ~${Math.round(lines)} exposition lines, ${(bytes / lines * 10000 / 1024 / 1024).toFixed(1)} MiB per 10,000 lines`);
+    } finally {
+      await nginx.stop({ check: false });
+    }
+  }
 }
 
 async function gateway() {
@@ -180,4 +254,5 @@ async function gateway() {
 
 const only = process.argv[2];
 if (only === undefined || only === "micro") await micro();
+if (only === undefined || only === "size") await size();
 if (only === undefined || only === "gateway") await gateway();

@@ -12,6 +12,7 @@
 //
 // Register metrics when your module loads (or in init_worker), in every worker alike: a scrape
 // renders the families its own worker registered.
+import * as buffer from "string.buffer";
 import * as text from "./exposition";
 
 declare global {
@@ -129,8 +130,8 @@ interface Tree {
 /** One label set of one family: its dict keys and the updates not yet flushed. Also the child. */
 interface Series {
   readonly family: Family;
-  /** `a="x",b="y"`: the escaped label pairs (the series index entry). */
-  readonly pairs: string;
+  /** The series id, see `seriesId` (also its index entry in the dict). */
+  readonly id: string;
   /** Dict keys: the series name, or for histograms each bucket, then _sum and _count. */
   readonly keys: string[];
   /** Histograms: observations per bucket (not cumulative), +Inf last. */
@@ -159,7 +160,7 @@ interface Family extends Tree {
   /** Internal families are not capped (their label sets are fixed). */
   readonly internal: boolean;
   series: Series[];
-  seriesByPairs: LuaTable<string, Series>;
+  seriesById: LuaTable<string, Series>;
   /** Dict key of the number of indexed series, and prefix of the index entries. */
   readonly countKey: string;
   readonly indexPrefix: string;
@@ -168,18 +169,14 @@ interface Family extends Tree {
   refused?: Series;
   /** The child `labels` returns past the cap: its updates count as refused. */
   refusedChild?: Series;
-  /** Render cache: per index, the lines' prefixes (`key `) and dict keys; false while missing. */
-  rendered: (RenderedSeries | false)[];
+  /** Render cache: per index, the series' dict keys; false while the index entry is missing. */
+  rendered: (string[] | false)[];
   readonly inc: unknown;
   readonly set: unknown;
   readonly observe: unknown;
   readonly labels: unknown;
 }
 
-interface RenderedSeries {
-  readonly keys: string[];
-  readonly prefixes: string[];
-}
 
 let active = false;
 let dict: NgxSharedDict<number | string> | undefined;
@@ -192,8 +189,6 @@ const takenNames = new LuaTable<string, string>();
 let sorted: Family[] | undefined;
 
 const huge = math.huge;
-const floor = math.floor;
-const concat = table.concat;
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 
@@ -329,38 +324,85 @@ const CHILD_METHODS = [
   { inc: noop, set: noop, observe: childObserve },
 ];
 
-/** Dict keys of a series: its name, or for a histogram each bucket, then _sum and _count. */
-function seriesKeys(this: void, f: Family, pairs: string): string[] {
+// Series strings start with DISC_LENGTH hex digits hashed from the label values, and the
+// exposition text follows. LuaJIT (2.1-beta3) hashes a long string from 4 samples of it, so
+// thousands of keys that differ only mid-string (`...,host="a1.example.com",le="0.5"}`) would
+// share one hash chain and make every new string cost O(n); the leading digits spread them.
+// The bare exposition text is never made a Lua string: a buffer view skips the digits.
+const DISC_LENGTH = 8;
+const builder = buffer.new();
+const view = buffer.new();
+const crc32 = ngx.crc32_short;
+
+/** `view` as a buffer's argument: `put` appends another buffer's contents. */
+function viewArg(this: void): string {
+  return view as unknown as string;
+}
+
+/** The dict key: the digits, then `name{pairs[,extra]}` (braces only when there is a pair). */
+function key(this: void, disc: string, name: string, hasPairs: boolean, extra: string | undefined): string {
+  builder.reset();
+  builder.put(disc, name);
+  if (hasPairs || extra !== undefined) builder.put("{");
+  if (hasPairs) builder.put(viewArg());
+  if (hasPairs && extra !== undefined) builder.put(",");
+  if (extra !== undefined) builder.put(extra);
+  if (hasPairs || extra !== undefined) builder.put("}");
+  return builder.tostring();
+}
+
+/**
+ * Dict keys of a series from its id (digits + label pairs): its name, or for a histogram each
+ * bucket, then _sum and _count.
+ */
+function seriesKeys(this: void, f: Family, id: string): string[] {
+  const disc = string.sub(id, 1, DISC_LENGTH);
+  const hasPairs = id.length > DISC_LENGTH;
+  view.set(id);
+  view.skip(DISC_LENGTH);
   const keys: string[] = [];
   if (f.kind === Kind.Histogram) {
     const bucketName = `${f.name}_bucket`;
     for (let i = 0; i <= f.boundCount; i++) {
       const bound = i < f.boundCount ? text.bucketBound(f.bounds[i]) : "+Inf";
-      keys.push(text.seriesName(bucketName, text.withLabel(pairs, "le", bound)));
+      keys.push(key(disc, bucketName, hasPairs, `le="${bound}"`));
     }
-    keys.push(text.seriesName(`${f.name}_sum`, pairs));
-    keys.push(text.seriesName(`${f.name}_count`, pairs));
+    keys.push(key(disc, `${f.name}_sum`, hasPairs, undefined));
+    keys.push(key(disc, `${f.name}_count`, hasPairs, undefined));
   } else {
-    keys.push(text.seriesName(f.name, pairs));
+    keys.push(key(disc, f.name, hasPairs, undefined));
   }
   return keys;
 }
 
-function makeSeries(this: void, f: Family, pairs: string, state: State): Series {
+/** A series id: hex digits hashed from the escaped values, then `a="x",b="y"`. */
+function seriesId(this: void, names: string[], escaped: string[]): string {
+  let hash = 0;
+  for (const value of escaped) hash = (hash * 31 + crc32(value)) % 4294967296;
+  builder.reset();
+  builder.putf("%08x", hash);
+  for (let i = 0; i < escaped.length; i++) {
+    if (i > 0) builder.put(",");
+    builder.put(names[i], '="', escaped[i], '"');
+  }
+  return builder.tostring();
+}
+
+function makeSeries(this: void, f: Family, id: string, state: State): Series {
   const counts: number[] = [];
   if (f.kind === Kind.Histogram) for (let i = 0; i <= f.boundCount; i++) counts.push(0);
   const methods = CHILD_METHODS[f.kind];
   return {
-    family: f, pairs, keys: state === State.Refused ? [] : seriesKeys(f, pairs), counts,
+    family: f, id, keys: state === State.Refused ? [] : seriesKeys(f, id), counts,
     delta: 0, value: 0, hasValue: false, state,
     inc: methods.inc, set: methods.set, observe: methods.observe,
   };
 }
 
-function newSeries(this: void, f: Family, pairs: string): Series {
-  const series = makeSeries(f, pairs, State.New);
+function newSeries(this: void, f: Family, id: string): Series {
+  const series = makeSeries(f, id, State.New);
   f.series.push(series);
-  f.seriesByPairs.set(pairs, series);
+  f.seriesById.set(id, series);
   return series;
 }
 
@@ -379,9 +421,9 @@ function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: Label
   if (n >= 6) escaped.push(text.labelValue(g));
   if (n >= 7) escaped.push(text.labelValue(h));
   if (n >= 8) escaped.push(text.labelValue(k));
-  const pairs = text.labelPairs(f.labelNames, escaped);
+  const id = seriesId(f.labelNames, escaped);
   // Values that differ only in what escaping changes (cut, invalid UTF-8) share one series.
-  return f.seriesByPairs.get(pairs) ?? newSeries(f, pairs);
+  return f.seriesById.get(id) ?? newSeries(f, id);
 }
 
 /** A miss in any tree: build the value, then link it under its label values (up to the size cap). */
@@ -515,7 +557,7 @@ function register(this: void, kind: Kind, name: string, help: string, labelNames
   const family: Family = {
     name, kind, labelNames: names, labelCount: names.length, bounds, boundCount: bounds.length,
     header: `# HELP ${name} ${text.helpText(help)}\n# TYPE ${name} ${TYPE_NAMES[kind]}\n`,
-    internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesByPairs: new LuaTable(),
+    internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesById: new LuaTable(),
     countKey: `#n:${name}`, indexPrefix: `#k:${name}:`, countReady: false, rendered: [],
     inc: kind === Kind.Counter ? counterFamilyInc : kind === Kind.Gauge ? gaugeFamilyInc : noop,
     set: kind === Kind.Gauge ? familySet : noop,
@@ -524,7 +566,7 @@ function register(this: void, kind: Kind, name: string, help: string, labelNames
   };
   (family as { family?: Family }).family = family;
   family.refusedChild = makeSeries(family, "", State.Refused);
-  if (names.length === 0) family.root = newSeries(family, "") as unknown as Node;
+  if (names.length === 0) family.root = newSeries(family, seriesId([], [])) as unknown as Node;
   families.push(family);
   familiesByName.set(name, family);
   takenNames.set(name, name);
@@ -630,7 +672,7 @@ function registerSeries(this: void, shared: NgxSharedDict<number | string>, f: F
       refuse(f);
       return false;
     }
-    const [stored, storeError] = shared.safe_set(`${f.indexPrefix}${index}`, series.pairs);
+    const [stored, storeError] = shared.safe_set(`${f.indexPrefix}${index}`, series.id);
     if (!stored) {
       shared.delete(keys[0]);
       dictFull(storeError);
@@ -729,12 +771,7 @@ function byName(this: void, a: Family, b: Family): boolean {
   return a.name < b.name;
 }
 
-function cachedSeries(this: void, f: Family, pairs: string): RenderedSeries {
-  const keys = seriesKeys(f, pairs);
-  const prefixes: string[] = [];
-  for (const key of keys) prefixes.push(`${key} `);
-  return { keys, prefixes };
-}
+const output = buffer.new();
 
 /** Statistics of the last render, for tests and benchmarks. */
 export const lastRender = { families: 0, series: 0, lines: 0 };
@@ -753,11 +790,12 @@ export function render(this: void): string {
     for (const f of families) sorted.push(f);
     table.sort(sorted, byName);
   }
-  const out: string[] = [];
-  let n = 0;
+  const out = output;
+  out.reset();
+  let lines = 0;
   let seriesCount = 0;
   for (const f of sorted) {
-    out[n++] = f.header;
+    out.put(f.header);
     const [stored] = shared.get(f.countKey);
     let count = type(stored) === "number" ? (stored as number) : 0;
     if (!f.internal && count > maxSeries) count = maxSeries;
@@ -765,29 +803,34 @@ export function render(this: void): string {
     for (let i = 0; i < count; i++) {
       let entry = rendered[i];
       if (entry === undefined || entry === false) {
-        const [pairs] = shared.get(`${f.indexPrefix}${i + 1}`);
-        entry = type(pairs) === "string" ? cachedSeries(f, pairs as string) : false;
+        const [id] = shared.get(`${f.indexPrefix}${i + 1}`);
+        entry = type(id) === "string" && (id as string).length >= DISC_LENGTH ? seriesKeys(f, id as string) : false;
         rendered[i] = entry;
         if (entry === false) continue;
       }
       seriesCount++;
-      const keys = entry.keys;
-      const prefixes = entry.prefixes;
+      const keys = entry;
       for (let j = 0; j < keys.length; j++) {
-        const [value] = shared.get(keys[j]);
+        const seriesKey = keys[j];
+        const [value] = shared.get(seriesKey);
         if (value !== undefined) {
-          out[n++] = prefixes[j];
+          view.set(seriesKey);
+          view.skip(DISC_LENGTH);
           const v = value as number;
-          out[n++] = v === v && v !== huge && v !== -huge ? (floor(v) === v && v < 1e15 && v > -1e15 ? string.format("%d", v) : tostring(v)) : text.sampleValue(v);
-          out[n++] = "\n";
+          // Finite numbers as Lua prints them (%.14g); the rest as the format spells them.
+          if (v === v && v !== huge && v !== -huge) out.put(viewArg(), " ", v, "\n");
+          else out.put(viewArg(), " ", text.sampleValue(v), "\n");
+          lines++;
         }
       }
     }
   }
   lastRender.families = sorted.length;
   lastRender.series = seriesCount;
-  lastRender.lines = n;
-  return concat(out);
+  lastRender.lines = lines;
+  const body = out.tostring();
+  out.reset();
+  return body;
 }
 
 /** The families registered in this worker, by name (for tests). */
