@@ -88,27 +88,6 @@ export function helpText(this: void, help: string): string {
   return gsub(text, "[\\\n]", LABEL_ESCAPES)[0];
 }
 
-/**
- * The label part between the braces, `a="x",b="y"`, from names and already escaped values.
- * Empty when there are no labels.
- */
-export function labelPairs(this: void, names: string[], escapedValues: string[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < names.length; i++) parts.push(`${names[i]}="${escapedValues[i]}"`);
-  return concat(parts, ",");
-}
-
-/** A series name: `name{pairs}`, or `name` alone when there are no label pairs. */
-export function seriesName(this: void, name: string, pairs: string): string {
-  return pairs === "" ? name : `${name}{${pairs}}`;
-}
-
-/** The label part with one more pair appended (the histogram's `le`). */
-export function withLabel(this: void, pairs: string, labelName: string, escapedValue: string): string {
-  const pair = `${labelName}="${escapedValue}"`;
-  return pairs === "" ? pair : `${pairs},${pair}`;
-}
-
 const huge = math.huge;
 
 /** A sample value: integers and decimals as Lua prints them, `+Inf`, `-Inf`, `NaN`. */
