@@ -54,7 +54,8 @@ describe("prometheus", () => {
       workers: 2,
       plugins: ["prometheus"],
       config: { prometheus: { sync_interval: 0.5 } },
-      http: (ctx) => `${DICT}\n${upstreamServer(ctx)}`,
+      // exit_worker flushes too (the stop at the end checks it logs no error).
+      http: (ctx) => `${DICT}\n exit_worker_by_lua_block { plugins.run("exit_worker") }\n${upstreamServer(ctx)}`,
       ports: ["upstream"],
       locations: ({ ports }) => `${WORKER_LOCATION}
         location /up { proxy_pass http://127.0.0.1:${ports.upstream}; add_header X-Worker $pid; }`,
