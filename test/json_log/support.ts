@@ -77,7 +77,7 @@ export function rawExchange(port: number, request: Buffer | string, timeoutMs = 
     const socket = connect({ host: "127.0.0.1", port });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => { socket.destroy(); reject(new Error("raw exchange timed out")); }, timeoutMs);
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", (error) => { clearTimeout(timer); reject(error); });
     socket.on("close", () => { clearTimeout(timer); resolve(Buffer.concat(chunks)); });
     socket.end(request);
