@@ -213,6 +213,18 @@ describe("json_log ecs and fields formats", () => {
   });
 });
 
+describe("json_log under ingress-nginx's own loading", () => {
+  it("reads its section from the RESTY_TS_CONFIG file when the dispatcher passes none", async () => {
+    nginx = await startLogging(
+      { format: "fields", fields: [{ name: "m", value: "$request_method" }, { name: "p", value: "request_uri" }] },
+      { configVia: "env", config: { openidc: { cookie: { name: "sid" } } } },
+    );
+    await (await nginx.fetch("/env?x=1")).text();
+    const [entry] = await waitForEntries(accessLog(nginx), 1);
+    expect(entry).toEqual({ m: "GET", p: "/env" });
+  });
+});
+
 describe("json_log redaction", () => {
   it("redacts the openidc session cookie (configured name, chunks) when Cookie itself is logged", async () => {
     nginx = await startLogging(
