@@ -33,7 +33,7 @@ export function rawRequest(request: RawRequest): Promise<RawResponse> {
       : connect({ host: request.host ?? "127.0.0.1", port: request.port, localAddress: request.from ?? (request.host?.includes(":") ? "::1" : "127.0.0.1") });
     const chunks: Buffer[] = [];
     socket.setTimeout(20000, () => socket.destroy(new Error("timeout")));
-    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", reject);
     socket.on("end", () => {
       const text = Buffer.concat(chunks).toString("latin1");
