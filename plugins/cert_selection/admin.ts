@@ -113,14 +113,29 @@ export function save(this: void, file: string, list: Saved[]): LuaMultiReturn<[t
   return $multi(true, undefined);
 }
 
+/** Whether a stored entry already is `certificate` (same PEM texts and given hosts). */
+function same(this: void, known: Certificate, certificate: Certificate): boolean {
+  const knownHosts = known.given_hosts === undefined ? "" : known.given_hosts.join(",");
+  const hosts = certificate.given_hosts === undefined ? "" : certificate.given_hosts.join(",");
+  return known.cert === certificate.cert && known.key === certificate.key && knownHosts === hosts;
+}
+
 /**
- * Reads the state file and publishes each certificate in it (at load, in the master). A
- * missing file is an empty state; a bad certificate is logged once naming the file and id.
+ * Makes the dict's API certificates those of the state file (at load, in the master): new and
+ * changed ones are published, those no longer in the file removed; unchanged ones are left
+ * alone, so workers still running (a reload) serve them throughout. A missing file is an empty
+ * state; a bad entry is logged once naming the file and id, and what was served for it stays.
  */
 export function restore(this: void, file: string, dict: NgxSharedDict<string | number>): void {
-  const [text] = readFile(file);
-  if (text === undefined) return;
-  const [state] = cjson.decode(text);
+  store.sync(dict);
+  const [text, readError] = readFile(file);
+  if (text === undefined && string.find(readError, "No such file", 1, true)[0] === undefined) {
+    ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: ${readError}; keeping the API certificates as they are`);
+    return;
+  }
+  const wanted = new LuaTable<string, boolean>();
+  let state: unknown = { certificates: [] };
+  if (text !== undefined) [state] = cjson.decode(text);
   const list = type(state) === "table" ? (state as { certificates?: unknown }).certificates : undefined;
   if (type(list) !== "table") {
     ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file} is not a state file written by the admin API; ignored`);
@@ -132,10 +147,19 @@ export function restore(this: void, file: string, dict: NgxSharedDict<string | n
       ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: an entry without an id; ignored`);
       continue;
     }
+    wanted.set(`api:${id}`, true);
     const [certificate, problem] = check(`api:${id}`, item.cert, item.key, item.hosts);
-    if (certificate === undefined) ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: certificate "${id}" refused: ${problem}`);
-    else store.publish(dict, certificate.id, certificate);
+    if (certificate === undefined) {
+      ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: certificate "${id}" refused: ${problem}`);
+      continue;
+    }
+    const known = store.get(certificate.id);
+    if (known === undefined || !same(known, certificate)) store.publish(dict, certificate.id, certificate);
   }
+  for (const [id] of store.all()) {
+    if (string.sub(id, 1, 4) === "api:" && wanted.get(id) === undefined) store.publish(dict, id, undefined);
+  }
+  store.sync(dict);
 }
 
 function lock(this: void, dict: NgxSharedDict<string | number>): boolean {

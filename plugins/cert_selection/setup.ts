@@ -63,13 +63,17 @@ export function load(this: void, section: CertSelectionConfig, dict: NgxSharedDi
       ngx.log(ngx.ERR, "resty-ts: cert_selection: `directory` and `admin` need `lua_shared_dict resty_ts_certs 16m;` (or larger); they are off");
     }
   } else {
-    store.clearShared(dict);
+    // The dict outlives a reload: each source is brought up to date in place (never emptied
+    // first), so the old workers serve every certificate until they exit.
     if (section.admin !== undefined) {
       const options = section.admin;
       loaded.admin = { path: options.path, allow: options.allow, token: options.token, stateFile: resolve(options.state_file), dict };
       admin.restore(loaded.admin.stateFile, dict);
+    } else {
+      store.removeSource(dict, "api");
     }
     if (section.directory !== undefined) directory.rescan(section.directory, dict);
+    else store.removeSource(dict, "dir");
     store.sync(dict);
   }
   for (const [, entry] of store.all()) if (entry.parsedCert === undefined && entry.broken !== true) parse(entry);

@@ -126,10 +126,12 @@ export function publish(this: void, dict: NgxSharedDict<string | number>, id: st
   return $multi(true, undefined);
 }
 
-/** Forgets every dynamic certificate in the dict (at init, before the sources are read again). */
-export function clearShared(this: void, dict: NgxSharedDict<string | number>): void {
-  dict.flush_all();
-  dict.flush_expired(0);
+/** Removes every certificate of a source ("dir" or "api") from the dict (a source turned off). */
+export function removeSource(this: void, dict: NgxSharedDict<string | number>, source: string): void {
+  sync(dict);
+  const prefix = `${source}:`;
+  for (const [id] of dynamic) if (string.sub(id, 1, prefix.length) === prefix) publish(dict, id, undefined);
+  sync(dict);
 }
 
 function reloadAll(this: void, dict: NgxSharedDict<string | number>): void {

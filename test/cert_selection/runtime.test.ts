@@ -188,6 +188,14 @@ describe("cert_selection: admin API", () => {
     nginx.signal("SIGHUP");
     await eventually(async () => nginx!.workerPids().every((pid) => !before.includes(pid)), "new workers replaced the old ones");
     await everyWorker(nginx.ports.tls, "beta.test", named("beta.test"));
+
+    // The state file is the truth at (re)load: edited while nginx runs, a reload applies it.
+    writeFileSync(state, JSON.stringify({ certificates: [{ id: "alpha", cert: alpha.certPem, key: alpha.keyPem }] }));
+    const middle = nginx.workerPids();
+    nginx.signal("SIGHUP");
+    await eventually(async () => nginx!.workerPids().every((pid) => !middle.includes(pid)), "new workers replaced the old ones");
+    await everyWorker(nginx.ports.tls, "alpha.test", named("alpha.test"));
+    await everyWorker(nginx.ports.tls, "beta.test", named("placeholder.invalid"));
   });
 
   it("logs one line for a broken state file entry and loads the rest", async () => {
