@@ -161,7 +161,8 @@ describe("real_ip: the nginx.conf recipe that makes $remote_addr follow", () => 
     nginx = await startNginx({
       plugins: ["real_ip"],
       config: { real_ip: { trusted: TRUSTED } },
-      http: `log_format client '$remote_addr $realip_remote_addr $request_uri';`,
+      http: `log_format client '$remote_addr $realip_remote_addr $request_uri';
+        limit_req_zone $binary_remote_addr zone=perclient:1m rate=1r/m;`,
       locations: ({ prefix }) => `
         location / {
             # the same list as real_ip.trusted; at location level only, never server level
@@ -174,8 +175,22 @@ describe("real_ip: the nginx.conf recipe that makes $remote_addr follow", () => 
             allow 2001:db8::/32;
             deny all;
             content_by_lua_block { ngx.say(ngx.var.remote_addr) }
+        }
+        location /limited {
+            set_real_ip_from 127.0.0.1;
+            set_real_ip_from 10.0.0.0/8;
+            real_ip_header X-Real-IP;
+            real_ip_recursive off;
+            limit_req zone=perclient nodelay;
+            limit_req_status 429;
+            content_by_lua_block { ngx.say(ngx.var.remote_addr) }
         }`,
     });
+    // limit_req keys on the resolved address: one request a minute per client, not per proxy.
+    const limited = (client: string) => rawRequest({ port: nginx!.port, path: "/limited", headers: [["X-Forwarded-For", `${client}, 10.0.0.2`]] });
+    expect((await limited("198.51.100.1")).status).toBe(200);
+    expect((await limited("198.51.100.2")).status).toBe(200);
+    expect((await limited("198.51.100.1")).status).toBe(429);
     const ask = (from: string, headers: HeaderLine[]) => rawRequest({ port: nginx!.port, from, path: `/${from}`, headers });
     const allowed = await ask("127.0.0.1", [["X-Forwarded-For", "6.6.6.6, 1.1.1.1, 10.0.0.2"]]);
     expect(allowed.status).toBe(200);
