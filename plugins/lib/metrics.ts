@@ -164,6 +164,12 @@ interface Family extends Tree {
   /** Dict key of the number of indexed series, and prefix of the index entries. */
   readonly countKey: string;
   readonly indexPrefix: string;
+  /**
+   * Hash of the label names and buckets: it seeds the series ids and names the index, so after
+   * a reload that changes them the old series (other buckets, other labels) are left aside
+   * instead of mixing with the new ones.
+   */
+  readonly layout: number;
   countReady: boolean;
   /** This worker's refused-series counter for this family. */
   refused?: Series;
@@ -334,6 +340,10 @@ const builder = buffer.new();
 const view = buffer.new();
 const crc32 = ngx.crc32_short;
 
+function hex(this: void, value: number): string {
+  return string.format("%08x", value);
+}
+
 /** `view` as a buffer's argument: `put` appends another buffer's contents. */
 function viewArg(this: void): string {
   return view as unknown as string;
@@ -376,8 +386,8 @@ function seriesKeys(this: void, f: Family, id: string): string[] {
 }
 
 /** A series id: hex digits hashed from the escaped values, then `a="x",b="y"`. */
-function seriesId(this: void, names: string[], escaped: string[]): string {
-  let hash = 0;
+function seriesId(this: void, layout: number, names: string[], escaped: string[]): string {
+  let hash = layout;
   for (const value of escaped) hash = (hash * 31 + crc32(value)) % 4294967296;
   builder.reset();
   builder.putf("%08x", hash);
@@ -421,7 +431,7 @@ function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: Label
   if (n >= 6) escaped.push(text.labelValue(g));
   if (n >= 7) escaped.push(text.labelValue(h));
   if (n >= 8) escaped.push(text.labelValue(k));
-  const id = seriesId(f.labelNames, escaped);
+  const id = seriesId(f.layout, f.labelNames, escaped);
   // Values that differ only in what escaping changes (cut, invalid UTF-8) share one series.
   return f.seriesById.get(id) ?? newSeries(f, id);
 }
@@ -554,11 +564,12 @@ function register(this: void, kind: Kind, name: string, help: string, labelNames
   if (kind === Kind.Histogram) for (const bound of buckets) bounds.push(bound);
   const names: string[] = [];
   for (const label of labelNames) names.push(label);
+  const layout = crc32(`${kind}|${table.concat(names, ",")}|${table.concat(bounds, ",")}`);
   const family: Family = {
     name, kind, labelNames: names, labelCount: names.length, bounds, boundCount: bounds.length,
     header: `# HELP ${name} ${text.helpText(help)}\n# TYPE ${name} ${TYPE_NAMES[kind]}\n`,
     internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesById: new LuaTable(),
-    countKey: `#n:${name}`, indexPrefix: `#k:${name}:`, countReady: false, rendered: [],
+    countKey: `#n:${name}:${hex(layout)}`, indexPrefix: `#k:${name}:${hex(layout)}:`, layout, countReady: false, rendered: [],
     inc: kind === Kind.Counter ? counterFamilyInc : kind === Kind.Gauge ? gaugeFamilyInc : noop,
     set: kind === Kind.Gauge ? familySet : noop,
     observe: kind === Kind.Histogram ? familyObserve : noop,
@@ -566,7 +577,7 @@ function register(this: void, kind: Kind, name: string, help: string, labelNames
   };
   (family as { family?: Family }).family = family;
   family.refusedChild = makeSeries(family, "", State.Refused);
-  if (names.length === 0) family.root = newSeries(family, seriesId([], [])) as unknown as Node;
+  if (names.length === 0) family.root = newSeries(family, seriesId(layout, [], [])) as unknown as Node;
   families.push(family);
   familiesByName.set(name, family);
   takenNames.set(name, name);

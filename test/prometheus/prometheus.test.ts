@@ -2,6 +2,8 @@
 // exposition checked by promtool, serving under both dispatchers, allow, bad input, the series
 // cap, a full shared dict, worker restarts.
 import { describe, it, expect, afterEach } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startNginx, luaJson, INGRESS_PHASE_HOOKS, Nginx } from "../../harness/nginx.mjs";
 import { samples, total, sample, promtoolProblems, scrape, until, load, getWithHost, WORKER_LOCATION } from "./helpers";
 
@@ -230,6 +232,33 @@ ${INGRESS_PHASE_HOOKS}
     expect(total(text, REQUESTS)).toBe(102); // 100 + 2 to /fixture
     expect(sample(text, 'resty_ts_metrics_errors_total{reason="bad_value"}')).toBe(8);
     expect(sample(text, 'resty_ts_metrics_errors_total{reason="label_count"}')).toBe(2);
+  });
+
+  it("after a reload that changes the buckets, histograms stay consistent (old series left aside)", async () => {
+    nginx = await startNginx({
+      workers: 2,
+      plugins: ["prometheus"],
+      config: { prometheus: { sync_interval: 0.2, buckets: { size: [50, 500] } } },
+      http: DICT,
+      locations: WORKER_LOCATION,
+    });
+    await load(nginx, 20, 4);
+    const before = await until(() => scrape(nginx as Nginx), (t) => total(t, REQUESTS) >= 20);
+    expect(checkHistograms(before, "nginx_ingress_controller_request_size", ["50", "500"])).toBe(1);
+    const confFile = join(nginx.prefix, "conf", "nginx.conf");
+    const conf = readFileSync(confFile, "utf8");
+    expect(conf).toContain('"size":[50,500]');
+    writeFileSync(confFile, conf.replace('"size":[50,500]', '"size":[100,1000,10000]'));
+    const old = nginx.workerPids();
+    await nginx.reload();
+    await until(async () => nginx!.workerPids(), (pids) => pids.length === 2 && !pids.some((p) => old.includes(p)));
+    await load(nginx, 10, 4);
+    const after = await until(() => scrape(nginx as Nginx), (t) => total(t, "nginx_ingress_controller_request_size_count") >= 10);
+    expect(checkHistograms(after, "nginx_ingress_controller_request_size", ["100", "1000", "10000"])).toBe(1);
+    expect(total(after, "nginx_ingress_controller_request_size_count")).toBe(10);
+    expect(after).not.toContain('le="50"');
+    expect(total(after, REQUESTS)).toBe(30); // the counter's layout did not change: it goes on
+    expect(promtoolProblems(after)).toEqual([]);
   });
 
   it("loads with an invalid configuration and denies scrapes; without the dict answers 503", async () => {
