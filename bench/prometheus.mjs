@@ -49,6 +49,10 @@ local function histogram_observe(n)
     histogram:observe((i % 200) * 0.001, "200", "GET", "/", "default", "web", "web-svc", "", "example.com")
   end
 end
+local counter_child = counter:labels("GET", "200", "/api")
+local function counter_child_inc(n)
+  for i = 1, n do counter_child:inc(1) end
+end
 local function child_observe(n)
   for i = 1, n do child:observe((i % 200) * 0.001) end
 end
@@ -123,6 +127,8 @@ return function()
     counter_inc = per_op(counter_inc, N),
     histogram_observe = per_op(histogram_observe, N),
     child_observe = per_op(child_observe, N),
+    counter_child_inc = per_op(counter_child_inc, N),
+    counter_child_inc_interpreted = per_op(jit_off(counter_child_inc), N / 4),
     counter_inc_varied = per_op(counter_inc_varied, N),
     histogram_observe_varied = per_op(histogram_observe_varied, N),
     incr_interpreted = per_op(jit_off(raw_incr), N / 4),
@@ -186,6 +192,8 @@ async function micro(rounds = 5) {
     ["histogram observe, 4 label sets / raw incr", ratio("histogram_observe_varied", "incr"), "<= 1"],
     ["counter inc (3 labels) / raw incr", ratio("counter_inc", "incr"), "<= 0.333"],
     ["counter inc, 4 label sets / raw incr", ratio("counter_inc_varied", "incr"), "<= 0.333"],
+    ["counter child inc / raw incr", ratio("counter_child_inc", "incr"), "<= 0.333"],
+    ["interpreted: counter child inc / raw incr", ratio("counter_child_inc_interpreted", "incr_interpreted"), "<= 0.333"],
     ["interpreted: histogram observe / raw incr", ratio("histogram_observe_interpreted", "incr_interpreted"), "<= 1"],
     ["interpreted: counter inc / raw incr", ratio("counter_inc_interpreted", "incr_interpreted"), "<= 0.333"],
     ["render 10,000 series / 10,000 raw gets", ratio("render_10k", "gets_10k"), "<= 10"],
