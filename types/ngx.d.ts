@@ -13,50 +13,50 @@ type SharedDictValue = string | number | boolean;
  * Allowed in every phase except where noted.
  */
 interface NgxSharedDict<V extends SharedDictValue = SharedDictValue> {
-  /** Returns the value and its user flags; nil when absent or expired. */
+  /** Returns the value and its user flags; nil when absent or expired. Phases: all. */
   get(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[V | undefined, number | undefined]>;
-  /** Returns the value, its flags and whether it is stale (expired but not yet evicted). */
+  /** Returns the value, its flags and whether it is stale (expired but not yet evicted). Phases: all. */
   get_stale(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[V | undefined, number | undefined, boolean]>;
-  /** Stores a value, evicting least recently used items when full; returns ok, err, forcible. */
+  /** Stores a value, evicting least recently used items when full; returns ok, err, forcible. Phases: all. */
   set(this: NgxSharedDict<V>, key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
-  /** Like set, but never evicts: fails with "no memory" when full. */
+  /** Like set, but never evicts: fails with "no memory" when full. Phases: all. */
   safe_set(this: NgxSharedDict<V>, key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
-  /** Stores only when the key is absent ("exists" error otherwise); returns ok, err, forcible. */
+  /** Stores only when the key is absent ("exists" error otherwise); returns ok, err, forcible. Phases: all. */
   add(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
-  /** Like add, but never evicts. */
+  /** Like add, but never evicts. Phases: all. */
   safe_add(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
-  /** Stores only when the key exists ("not found" error otherwise). */
+  /** Stores only when the key exists ("not found" error otherwise). Phases: all. */
   replace(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
-  /** Removes a key. */
+  /** Removes a key. Phases: all. */
   delete(this: NgxSharedDict<V>, key: string): void;
   /**
    * Adds `value` to a number; with `init` an absent key starts at init (and `init_ttl` sets
-   * its expiry). Returns the new value, or nil and "not found" / "not a number".
+   * its expiry). Returns the new value, or nil and "not found" / "not a number". Phases: all.
    */
   incr(this: NgxSharedDict<V>, key: string, value: number, init?: number, init_ttl?: number): LuaMultiReturn<[number, undefined, boolean] | [undefined, string, boolean]>;
-  /** Pushes onto the head of a list value; returns the new length or nil and err. */
+  /** Pushes onto the head of a list value; returns the new length or nil and err. Phases: all. */
   lpush(this: NgxSharedDict<V>, key: string, value: string | number): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Pushes onto the tail of a list value; returns the new length or nil and err. */
+  /** Pushes onto the tail of a list value; returns the new length or nil and err. Phases: all. */
   rpush(this: NgxSharedDict<V>, key: string, value: string | number): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Pops the head of a list value; nil when empty. */
+  /** Pops the head of a list value; nil when empty. Phases: all. */
   lpop(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[string | number | undefined, string | undefined]>;
-  /** Pops the tail of a list value; nil when empty. */
+  /** Pops the tail of a list value; nil when empty. Phases: all. */
   rpop(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[string | number | undefined, string | undefined]>;
-  /** Length of a list value (0 when absent), or nil and err. */
+  /** Length of a list value (0 when absent), or nil and err. Phases: all. */
   llen(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Remaining time to live in seconds (0 when it never expires), or nil and err. */
+  /** Remaining time to live in seconds (0 when it never expires), or nil and err. Phases: all. */
   ttl(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Sets a key's time to live in seconds (0: never expires). */
+  /** Sets a key's time to live in seconds (0: never expires). Phases: all. */
   expire(this: NgxSharedDict<V>, key: string, exptime: number): LuaMultiReturn<[boolean, string | undefined]>;
-  /** Marks every item expired (memory is freed lazily). */
+  /** Marks every item expired (memory is freed lazily). Phases: all. */
   flush_all(this: NgxSharedDict<V>): void;
-  /** Frees up to `max_count` expired items (all when 0 or absent); returns how many. */
+  /** Frees up to `max_count` expired items (all when 0 or absent); returns how many. Phases: all. */
   flush_expired(this: NgxSharedDict<V>, max_count?: number): number;
-  /** Up to `max_count` keys (1024 by default, all when 0); locks the dict while it runs. */
+  /** Up to `max_count` keys (1024 by default, all when 0); locks the dict while it runs. Phases: all. */
   get_keys(this: NgxSharedDict<V>, max_count?: number): string[];
-  /** Size of the zone in bytes, as configured by lua_shared_dict. */
+  /** Size of the zone in bytes, as configured by lua_shared_dict. Phases: all. */
   capacity(this: NgxSharedDict<V>): number;
-  /** Free pages in bytes (slab memory not yet used). */
+  /** Free pages in bytes (slab memory not yet used). Phases: all. */
   free_space(this: NgxSharedDict<V>): number;
 }
 
@@ -175,9 +175,9 @@ interface NgxWorker {
   exiting(): boolean;
   /** The worker's OS process id. Phases: all but init. */
   pid(): number;
-  /** This worker's ordinal number, 0 to count-1; nil in init and in the master. */
+  /** This worker's ordinal number, 0 to count-1; nil in init and in the master. Phases: all (nil in init). */
   id(): number | undefined;
-  /** The OS process ids of all workers; nil and err in init and init_worker. */
+  /** The OS process ids of all workers; nil and err in init and init_worker. Phases: all but init, init_worker. */
   pids(): LuaMultiReturn<[number[], undefined] | [undefined, string]>;
   /** Number of worker processes configured. Phases: all. */
   count(): number;
@@ -201,52 +201,52 @@ interface NgxConfig {
 
 /** A cosocket TCP connection. Phases: rewrite, access, content, timer, ssl_cert, ssl_session_fetch. */
 interface NgxTcpSocket {
-  /** Connects to `host:port` or a `unix:` path; returns 1 or nil and err. */
+  /** Connects to `host:port` or a `unix:` path; returns 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   connect(this: NgxTcpSocket, host: string, port?: number, options?: { pool?: string; pool_size?: number; backlog?: number }): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /**
    * TLS handshake: returns the session (or true when `reuse_session` is false), or nil and err.
-   * Verifies the peer against lua_ssl_trusted_certificate when `ssl_verify` is true.
+   * Verifies the peer against lua_ssl_trusted_certificate when `ssl_verify` is true. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer.
    */
   sslhandshake(this: NgxTcpSocket, reuse_session?: unknown, server_name?: string, ssl_verify?: boolean, send_status_req?: boolean): LuaMultiReturn<[unknown, undefined] | [undefined, string]>;
-  /** Sends data; returns the bytes sent, or nil and err. */
+  /** Sends data; returns the bytes sent, or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   send(this: NgxTcpSocket, data: string | (string | number)[]): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Receives a line ("*l", default), everything ("*a") or a byte count; nil, err, partial on failure. */
+  /** Receives a line ("*l", default), everything ("*a") or a byte count; nil, err, partial on failure. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receive(this: NgxTcpSocket, pattern?: "*l" | "*a" | number): LuaMultiReturn<[string, undefined, undefined] | [undefined, string, string | undefined]>;
-  /** Receives up to `size` bytes as soon as any arrive. */
+  /** Receives up to `size` bytes as soon as any arrive. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receiveany(this: NgxTcpSocket, size: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** Returns an iterator that reads up to the delimiter `pattern`. */
+  /** Returns an iterator that reads up to the delimiter `pattern`. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receiveuntil(this: NgxTcpSocket, pattern: string, options?: { inclusive?: boolean }): (this: void, size?: number) => LuaMultiReturn<[string | undefined, string | undefined, string | undefined]>;
-  /** Closes the connection; returns 1 or nil and err. */
+  /** Closes the connection; returns 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   close(this: NgxTcpSocket): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Sets one timeout for connect, send and read, in milliseconds. */
+  /** Sets one timeout for connect, send and read, in milliseconds. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   settimeout(this: NgxTcpSocket, ms: number): void;
-  /** Sets connect, send and read timeouts in milliseconds. */
+  /** Sets connect, send and read timeouts in milliseconds. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   settimeouts(this: NgxTcpSocket, connect_ms: number, send_ms: number, read_ms: number): void;
-  /** Sets a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"). */
+  /** Sets a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"). Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   setoption(this: NgxTcpSocket, option: string, value: number | boolean): LuaMultiReturn<[boolean, string | undefined]>;
-  /** Returns the connection to the pool (idle `timeout` ms, `size` per pool); 1 or nil and err. */
+  /** Returns the connection to the pool (idle `timeout` ms, `size` per pool); 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   setkeepalive(this: NgxTcpSocket, timeout?: number, size?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** How many times this connection was reused from the pool, or nil and err. */
+  /** How many times this connection was reused from the pool, or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   getreusedtimes(this: NgxTcpSocket): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Binds the local address before connect; returns 1 or nil and err. */
+  /** Binds the local address before connect; returns 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   bind(this: NgxTcpSocket, address: string): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Reads a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"); value or nil and err. */
+  /** Reads a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"); value or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   getoption(this: NgxTcpSocket, option: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Sets the client certificate and key (cdata from ngx.ssl parse_pem_*) for the next sslhandshake; true or nil and err. */
+  /** Sets the client certificate and key (cdata from ngx.ssl parse_pem_*) for the next sslhandshake; true or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   setclientcert(this: NgxTcpSocket, cert: import("ngx.ssl").ParsedCert | undefined, pkey: import("ngx.ssl").ParsedKey | undefined): LuaMultiReturn<[true, undefined] | [undefined, string]>;
 }
 
 /** A cosocket UDP socket. Phases: rewrite, access, content, timer, ssl_cert. */
 interface NgxUdpSocket {
-  /** Sets the peer; returns 1 or nil and err. */
+  /** Sets the peer; returns 1 or nil and err. Phases: ssl_cert, rewrite, access, content, timer. */
   setpeername(this: NgxUdpSocket, host: string, port?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Sends a datagram; returns 1 or nil and err. */
+  /** Sends a datagram; returns 1 or nil and err. Phases: ssl_cert, rewrite, access, content, timer. */
   send(this: NgxUdpSocket, data: string): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Receives a datagram of at most `size` bytes (8192 by default). */
+  /** Receives a datagram of at most `size` bytes (8192 by default). Phases: ssl_cert, rewrite, access, content, timer. */
   receive(this: NgxUdpSocket, size?: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** Closes the socket. */
+  /** Closes the socket. Phases: ssl_cert, rewrite, access, content, timer. */
   close(this: NgxUdpSocket): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Sets the receive timeout in milliseconds. */
+  /** Sets the receive timeout in milliseconds. Phases: ssl_cert, rewrite, access, content, timer. */
   settimeout(this: NgxUdpSocket, ms: number): void;
 }
 
@@ -264,23 +264,23 @@ interface NgxSocket {
 
 /** The `ngx` API table. @noSelf */
 interface Ngx {
-  /** nginx variables by name; see `NgxVar`. */
+  /** nginx variables by name; see `NgxVar`. Phases: set, rewrite, balancer, access, content, header_filter, body_filter, log. */
   var: NgxVar;
   /** The per-request context table, shared by all phases of one request. Phases: all but init, init_worker. */
   ctx: RequestContext;
-  /** Response headers to send; see `NgxHeader`. */
+  /** Response headers to send; see `NgxHeader`. Writable in rewrite, access, content, header_filter; readable also in body_filter, log. */
   header: NgxHeader;
-  /** Response status; writable before headers are sent (rewrite, access, content, header_filter). Reading it raises an error outside request phases (init, init_worker, timer). */
+  /** Response status (0 until one is set or received). Writable in set, rewrite, access, content, header_filter (before headers are sent); readable also in body_filter, log (an error outside requests: init, init_worker, timer). */
   status: number;
-  /** In body_filter: `arg[1]` is the chunk, `arg[2]` the eof flag. In set_by_lua: the arguments. */
+  /** In body_filter: `arg[1]` is the chunk, `arg[2]` the eof flag. In set_by_lua: the arguments. Phases: set, body_filter. */
   arg: LuaTable<number, string | boolean | undefined>;
-  /** The JSON null / shared-dict nil sentinel (a NULL lightuserdata). */
+  /** The JSON null / shared-dict nil sentinel (a NULL lightuserdata). Phases: all. */
   readonly null: LuaUserdata;
   /** Request API. */
   readonly req: NgxReq;
   /** Response API. */
   readonly resp: NgxResp;
-  /** Shared dicts by name; see `NgxShared`. */
+  /** Shared dicts by name; see `NgxShared`. Phases: all. */
   readonly shared: NgxShared;
   /** Timer API. */
   readonly timer: NgxTimer;
@@ -293,23 +293,23 @@ interface Ngx {
 
   /** Writes a line to error.log at `level` when the configured level lets it through. Phases: all. */
   log(level: NgxLogLevel, ...args: unknown[]): void;
-  /** Log level: the system is unusable. */
+  /** Log level: the system is unusable. Phases: all. */
   readonly STDERR: NgxLogLevel;
-  /** Log level: emergency. */
+  /** Log level: emergency. Phases: all. */
   readonly EMERG: NgxLogLevel;
-  /** Log level: alert. */
+  /** Log level: alert. Phases: all. */
   readonly ALERT: NgxLogLevel;
-  /** Log level: critical. */
+  /** Log level: critical. Phases: all. */
   readonly CRIT: NgxLogLevel;
-  /** Log level: error. */
+  /** Log level: error. Phases: all. */
   readonly ERR: NgxLogLevel;
-  /** Log level: warning. */
+  /** Log level: warning. Phases: all. */
   readonly WARN: NgxLogLevel;
-  /** Log level: notice. */
+  /** Log level: notice. Phases: all. */
   readonly NOTICE: NgxLogLevel;
-  /** Log level: info. */
+  /** Log level: info. Phases: all. */
   readonly INFO: NgxLogLevel;
-  /** Log level: debug. */
+  /** Log level: debug. Phases: all. */
   readonly DEBUG: NgxLogLevel;
 
   /** The current phase name. Phases: all. */

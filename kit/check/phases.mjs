@@ -29,7 +29,9 @@ const REQUEST_PHASES = ["set", "rewrite", "server_rewrite", "access", "content",
 /** The text of a node's JSDoc comments (without tags). */
 export function docText(node) {
   const parts = [];
-  for (const doc of node.jsDoc ?? []) {
+  // A `const` keeps its comment on the statement: `/** ... */ export const version: string;`.
+  const owner = ts.isVariableDeclaration(node) && node.parent && ts.isVariableStatement(node.parent.parent) ? node.parent.parent : node;
+  for (const doc of owner.jsDoc ?? []) {
     const comment = ts.getTextOfJSDocComment(doc.comment);
     if (comment) parts.push(comment);
   }

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { ROOT } from "./project";
 
 const generator = join(ROOT, "kit", "api-doc.mjs");
-const { generate, API_DOC } = await import(generator);
-const text: string = generate();
+const { generateReport, API_DOC } = await import(generator);
+const { text, unstated }: { text: string; unstated: string[] } = generateReport();
 const row = (name: string) => text.split("\n").find((line) => line.startsWith(`| \`${name}\` |`));
 
 describe("API reference", () => {
@@ -16,6 +16,19 @@ describe("API reference", () => {
     expect(row("ngx.req.set_header")).toMatch(/\| set, rewrite, access, content, header_filter, body_filter \|/);
     expect(row("ngx.log")).toMatch(/\| all \|/);
     expect(row("ngx.header")).toMatch(/assign: rewrite, access, content, header_filter/);
+  });
+
+  it("every member's own doc comment says what it does and names its phases", () => {
+    expect(unstated, "members whose doc comment names no phases (add \"Phases: ...\")").toEqual([]);
+    const rows = text.split("\n").filter((line) => /^\| `[^`]+` \|/.test(line));
+    expect(rows.length).toBeGreaterThan(250);
+    expect(rows.filter((line) => /\| not stated \|/.test(line))).toEqual([]);
+    expect(rows.filter((line) => /\|\s*\|$/.test(line)), "members without a doc comment").toEqual([]);
+    expect(row("ngx.ERR")).toMatch(/\| all \|/);
+    expect(row("ngx.arg")).toMatch(/\| set, body_filter \|/);
+    expect(row("ngx.status")).toMatch(/\| set, rewrite, access, content, header_filter, body_filter, log; assign: set, rewrite, access, content, header_filter \|/);
+    expect(row("ngx.worker.pids")).toMatch(/\| all but init, init_worker \|/);
+    expect(row("ngx.ssl.version")).toMatch(/\| all \|/);
   });
 
   it("covers the objects the API returns and the Lua modules", () => {

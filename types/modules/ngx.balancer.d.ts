@@ -10,6 +10,6 @@ declare module "ngx.balancer" {
   export function set_timeouts(this: void, connect?: number, send?: number, read?: number): LuaMultiReturn<[true, undefined] | [false, string]>;
   /** Rebuilds the upstream request (after changing headers for the next try); true, or nil and err. Phases: balancer. */
   export function recreate_request(this: void): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

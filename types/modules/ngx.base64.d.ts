@@ -4,6 +4,6 @@ declare module "ngx.base64" {
   export function encode_base64url(this: void, s: string): string;
   /** Decodes URL-safe base64 (padding optional); nil and "invalid input" when malformed. Phases: all. */
   export function decode_base64url(this: void, s: string): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

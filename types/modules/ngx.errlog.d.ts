@@ -12,6 +12,6 @@ declare module "ngx.errlog" {
   export function get_sys_filter_level(this: void): NgxLogLevel;
   /** Writes `msg` at `level` without the file/line prefix `ngx.log` adds; raises an error on a bad level. Phases: all. */
   export function raw_log(this: void, level: NgxLogLevel, msg: string): void;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

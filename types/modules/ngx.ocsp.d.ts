@@ -11,6 +11,6 @@ declare module "ngx.ocsp" {
   export function validate_ocsp_response(this: void, ocsp_resp: string, der_chain: string, max_errmsg_len?: number): LuaMultiReturn<[true, undefined] | [undefined, string]>;
   /** Staples a DER OCSP response to this handshake: true (with "no status req" when the client asked for none), or nil and err. Phases: ssl_cert. */
   export function set_ocsp_status_resp(this: void, ocsp_resp: string): LuaMultiReturn<[true, undefined | "no status req"] | [undefined, string]>;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

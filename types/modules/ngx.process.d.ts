@@ -8,6 +8,6 @@ declare module "ngx.process" {
   export function signal_graceful_exit(this: void): void;
   /** The master's process id; nil when running without a master (master_process off) or before it exists. Phases: all. */
   export function get_master_pid(this: void): number | undefined;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

@@ -7,6 +7,6 @@ declare module "ngx.re" {
   export function split(this: void, subject: string, regex: string, options?: string, ctx?: NgxReCtx, max?: number, res?: string[]): LuaMultiReturn<[string[], undefined] | [undefined, string]>;
   /** Sets a PCRE option; only "jit_stack_size" (bytes), before any regex is cached; raises an error otherwise. Phases: init. */
   export function opt(this: void, option: "jit_stack_size", value: number): void;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

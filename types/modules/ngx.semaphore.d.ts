@@ -15,6 +15,6 @@ declare module "ngx.semaphore" {
   /** A new semaphore holding `n` resources (0 by default); nil and err when it cannot be made. Phases: all but init. */
   function newSemaphore(this: void, n?: number): LuaMultiReturn<[Semaphore, undefined] | [undefined, string]>;
   export { newSemaphore as new };
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

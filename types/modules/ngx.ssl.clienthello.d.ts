@@ -8,6 +8,6 @@ declare module "ngx.ssl.clienthello" {
   export function get_supported_versions(this: void): LuaMultiReturn<[string[], undefined] | [undefined, string | undefined]>;
   /** Limits the protocols for this handshake ({"TLSv1.2", "TLSv1.3"}); true, or nil and err. Phases: ssl_client_hello. */
   export function set_protocols(this: void, protocols: string[]): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

@@ -50,6 +50,6 @@ declare module "ngx.ssl" {
   export const TLS1_2_VERSION: 0x0303;
   /** `get_tls1_version()` value of TLS 1.3 (0x0304). */
   export const TLS1_3_VERSION: 0x0304;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

@@ -6,6 +6,6 @@ declare module "ngx.ssl.session" {
   export function get_session_id(this: void): LuaMultiReturn<[string, undefined] | [undefined, string]>;
   /** Resumes the handshake with a stored serialized session; true, or nil and err. Phases: ssl_session_fetch. */
   export function set_serialized_session(this: void, session: string): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** lua-resty-core version of this module ("0.1.25"). */
+  /** lua-resty-core version of this module ("0.1.25"). Phases: all. */
   export const version: string;
 }

@@ -24,6 +24,6 @@ declare module "resty.lrucache" {
   /** A cache for at most `size` items; nil and "size too small" when size < 1. Phases: all. */
   function newCache<V = unknown>(this: void, size: number): LuaMultiReturn<[LruCache<V>, undefined] | [undefined, string]>;
   export { newCache as new };
-  /** lua-resty-lrucache version ("0.13"). */
+  /** lua-resty-lrucache version ("0.13"). Phases: all. */
   export const _VERSION: string;
 }
