@@ -209,8 +209,8 @@ for (const type of types) {
 console.log(`\ncert_selection: full TLS 1.3 handshakes, ${COUNT} certificates in the store vs one static certificate (medians of ${rounds} rounds of ${seconds}s)`);
 for (const s of summary) {
   console.log(`  ${s.type.padEnd(5)}: static ${s.static}/s, plugin ${s.plugin}/s, ratio ${s.ratio} (goal >= 0.97); worker busy ${Math.round(100 * s.staticBusy)}% / ${Math.round(100 * s.pluginBusy)}%`);
-  console.log(`         (the control, empty hooks/static, would be 1.0 on a quiet machine: its distance from 1 is this run's noise)`);
   console.log(`         handshakes per worker CPU second: plugin/static ${s.perCpuRatio}, empty hooks/static ${s.hooksPerCpuRatio}, plugin with 1 cert/static ${s.oneCertPerCpuRatio}, plugin/empty hooks ${s.pluginVsHooksPerCpu}`);
+  console.log(`         (the control, empty hooks/static, would be 1.0 on a quiet machine: its distance from 1 is this run's noise)`);
 }
 mkdirSync(new URL("./results", import.meta.url).pathname, { recursive: true });
 writeFileSync(new URL("./results/cert_selection.json", import.meta.url).pathname, JSON.stringify({ date: new Date().toISOString(), rounds, seconds, summary }, null, 2) + "\n");
