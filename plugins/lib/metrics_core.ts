@@ -1,0 +1,510 @@
+// The metrics registry of one worker (plugins/lib/metrics.ts is its public face): families, their
+// label trees and series, the update methods (the request path), and registration.
+// The shared-dict side (flush, render) is plugins/lib/metrics_store.ts.
+import * as buffer from "string.buffer";
+import * as text from "./exposition";
+
+declare global {
+  interface SharedDictSchemas {
+    /** Metric series (numbers) and the series index (strings), see plugins/lib/metrics.ts. */
+    resty_ts_metrics: number | string;
+  }
+}
+
+/** A label value; nil (an unset nginx variable) counts as "". */
+export type LabelValue = string | number | undefined;
+
+/** Most label names a metric may have. */
+export const MAX_LABELS = 8;
+
+// ---------------------------------------------------------------------------------------------
+// Registry state (per worker)
+
+export const enum Kind { Counter, Gauge, Histogram }
+export const enum State { New, Registered, Refused }
+
+/** A level of a label tree: label value -> next level, or the cached value at the last level. */
+export type Node = LuaTable<string | number, unknown>;
+
+/** What a label tree needs: shared by families (which cache their series) and `labelTree`. */
+export interface Tree {
+  readonly labelCount: number;
+  /** The first level; for a tree without labels, the one value itself. */
+  root: Node;
+  /** Leaves linked so far, and how many may be (0: twice maxSeries, for families). */
+  size: number;
+  readonly maxSize: number;
+  /** Set for families: misses create series. */
+  readonly family?: Family;
+  /** Set for `labelTree`: misses call it. */
+  readonly make?: (this: void, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+    e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue) => unknown;
+}
+
+/** One label set of one family: its dict keys and the updates not yet flushed. Also the child. */
+export interface Series {
+  readonly family: Family;
+  /** The series id, see `seriesId` (also its index entry in the dict). */
+  readonly id: string;
+  /** Dict keys: the series name, or for histograms each bucket, then _sum and _count. */
+  readonly keys: string[];
+  /** Histograms: observations per bucket (not cumulative), +Inf last. */
+  readonly counts: number[];
+  /** Counters and gauges: the increment to flush; histograms: the sum of observations. */
+  delta: number;
+  /** Gauges: the value last set, when `hasValue`. */
+  value: number;
+  hasValue: boolean;
+  state: State;
+  readonly inc: unknown;
+  readonly set: unknown;
+  readonly observe: unknown;
+}
+
+/** A metric with its label names: what `counter`, `gauge` and `histogram` return. */
+export interface Family extends Tree {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly labelNames: string[];
+  /** Histograms: upper bounds, increasing, without +Inf. */
+  readonly bounds: number[];
+  readonly boundCount: number;
+  /** `# HELP` and `# TYPE` lines. */
+  readonly header: string;
+  /** Internal families are not capped (their label sets are fixed). */
+  readonly internal: boolean;
+  series: Series[];
+  seriesById: LuaTable<string, Series>;
+  /** Dict key of the number of indexed series, and prefix of the index entries. */
+  readonly countKey: string;
+  readonly indexPrefix: string;
+  /**
+   * Hash of the label names and buckets: it seeds the series ids and names the index, so after
+   * a reload that changes them the old series (other buckets, other labels) are left aside
+   * instead of mixing with the new ones.
+   */
+  readonly layout: number;
+  countReady: boolean;
+  /** This worker's refused-series counter for this family. */
+  refused?: Series;
+  /** The child `labels` returns past the cap: its updates count as refused. */
+  refusedChild?: Series;
+  /** Render cache: per index, the series' dict keys; false while the index entry is missing. */
+  rendered: (string[] | false)[];
+  readonly inc: unknown;
+  readonly set: unknown;
+  readonly observe: unknown;
+  readonly labels: unknown;
+}
+
+
+/** The registry's settings, set by `metrics_store.enable`. */
+const state = {
+  /** Whether updates are recorded (the prometheus plugin enabled the registry). */
+  active: false,
+  dict: undefined as NgxSharedDict<number | string> | undefined,
+  /** Label sets per metric. */
+  maxSeries: 10000,
+  /** Seconds between flushes. */
+  syncInterval: 1,
+};
+/** Every family registered in this worker, in registration order. */
+const families: Family[] = [];
+// Exported through locals, so the update methods read them as upvalues.
+export { state, families };
+const familiesByName = new LuaTable<string, Family>();
+/** Names taken, including a histogram's `_bucket`, `_sum` and `_count`. */
+const takenNames = new LuaTable<string, string>();
+
+const huge = math.huge;
+const ngxLog = ngx.log;
+const ERR = ngx.ERR;
+
+// ---------------------------------------------------------------------------------------------
+// Hot path: find the value of a label set
+
+/**
+ * The value cached for label values `a`..`k`; a miss builds it. Levels are walked only as deep
+ * as the label count, and a value right after the last label must be nil (too many labels).
+ */
+function lookup(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue, extra: LabelValue): unknown {
+  const n = t.labelCount;
+  if (n === 0) return a === undefined ? t.root : wrongLabelCount();
+  let node = t.root.get(a ?? "") as Node | undefined;
+  if (n === 1) return b !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(b ?? "") as Node | undefined;
+  if (n === 2) return c !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(c ?? "") as Node | undefined;
+  if (n === 3) return d !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(d ?? "") as Node | undefined;
+  if (n === 4) return e !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(e ?? "") as Node | undefined;
+  if (n === 5) return g !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(g ?? "") as Node | undefined;
+  if (n === 6) return h !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(h ?? "") as Node | undefined;
+  if (n === 7) return k !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+  if (node !== undefined) node = node.get(k ?? "") as Node | undefined;
+  return extra !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+}
+
+function childCounterInc(this: Series, value: number): void {
+  if (!state.active) return;
+  // NaN fails every comparison.
+  if (!(value >= 0 && value < huge)) return countError("bad_value");
+  if (this.state === State.Refused) return refuse(this.family);
+  this.delta += value;
+}
+
+function childGaugeSet(this: Series, value: number): void {
+  if (!state.active) return;
+  if (!(value > -huge && value < huge)) return countError("bad_value");
+  if (this.state === State.Refused) return refuse(this.family);
+  this.value = value;
+  this.hasValue = true;
+  this.delta = 0;
+}
+
+function childGaugeInc(this: Series, value: number): void {
+  if (!state.active) return;
+  if (!(value > -huge && value < huge)) return countError("bad_value");
+  if (this.state === State.Refused) return refuse(this.family);
+  this.delta += value;
+}
+
+function childObserve(this: Series, value: number): void {
+  if (!state.active) return;
+  if (!(value >= 0 && value < huge)) return countError("bad_value");
+  if (this.state === State.Refused) return refuse(this.family);
+  this.delta += value;
+  const f = this.family;
+  const bounds = f.bounds;
+  const counts = this.counts;
+  const last = f.boundCount;
+  for (let i = 0; i < last; i++) {
+    if (value <= bounds[i]) {
+      counts[i]++;
+      return;
+    }
+  }
+  counts[last]++;
+}
+
+// The family methods find the series, then update it as a child does.
+
+// Counters update in place: one call less for the commonest update.
+function counterFamilyInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!state.active) return;
+  if (!(value >= 0 && value < huge)) return countError("bad_value");
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series === undefined) return;
+  if (series.state === State.Refused) return refuse(this);
+  series.delta += value;
+}
+
+function gaugeFamilyInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!state.active) return;
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series !== undefined) childGaugeInc.call(series, value);
+}
+
+function familySet(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!state.active) return;
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series !== undefined) childGaugeSet.call(series, value);
+}
+
+function familyObserve(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
+  if (!state.active) return;
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  if (series !== undefined) childObserve.call(series, value);
+}
+
+function familyLabels(this: Family, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): Series {
+  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
+  return series ?? (INERT_CHILD as unknown as Series);
+}
+
+export function treeGet(this: Tree, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
+  return lookup(this, a, b, c, d, e, g, h, k, extra);
+}
+
+function noop(this: unknown): void {
+  // An inert metric or child: its registration failed, or its labels were wrong (counted).
+}
+
+// ---------------------------------------------------------------------------------------------
+// Slow path: a new label set
+
+/** What `labels` returns for a wrong label count (counted when it happened). */
+export const INERT_CHILD = { inc: noop, set: noop, observe: noop };
+
+const CHILD_METHODS = [
+  { inc: childCounterInc, set: noop, observe: noop },
+  { inc: childGaugeInc, set: childGaugeSet, observe: noop },
+  { inc: noop, set: noop, observe: childObserve },
+];
+
+// Series strings start with DISC_LENGTH hex digits hashed from the label values, and the
+// exposition text follows. LuaJIT (2.1-beta3) hashes a long string from 4 samples of it, so
+// thousands of keys that differ only mid-string (`...,host="a1.example.com",le="0.5"}`) would
+// share one hash chain and make every new string cost O(n); the leading digits spread them.
+// The bare exposition text is never made a Lua string: a buffer view skips the digits.
+export const DISC_LENGTH = 8;
+const builder = buffer.new();
+export const view = buffer.new();
+const crc32 = ngx.crc32_short;
+
+function hex(this: void, value: number): string {
+  return string.format("%08x", value);
+}
+
+/** `view` as a buffer's argument: `put` appends another buffer's contents. */
+export function viewArg(this: void): string {
+  return view as unknown as string;
+}
+
+/** The dict key: the digits, then `name{pairs[,extra]}` (braces only when there is a pair). */
+function key(this: void, disc: string, name: string, hasPairs: boolean, extra: string | undefined): string {
+  builder.reset();
+  builder.put(disc, name);
+  if (hasPairs || extra !== undefined) builder.put("{");
+  if (hasPairs) builder.put(viewArg());
+  if (hasPairs && extra !== undefined) builder.put(",");
+  if (extra !== undefined) builder.put(extra);
+  if (hasPairs || extra !== undefined) builder.put("}");
+  return builder.tostring();
+}
+
+/**
+ * Dict keys of a series from its id (digits + label pairs): its name, or for a histogram each
+ * bucket, then _sum and _count.
+ */
+export function seriesKeys(this: void, f: Family, id: string): string[] {
+  const disc = string.sub(id, 1, DISC_LENGTH);
+  const hasPairs = id.length > DISC_LENGTH;
+  view.set(id);
+  view.skip(DISC_LENGTH);
+  const keys: string[] = [];
+  if (f.kind === Kind.Histogram) {
+    const bucketName = `${f.name}_bucket`;
+    for (let i = 0; i <= f.boundCount; i++) {
+      const bound = i < f.boundCount ? text.bucketBound(f.bounds[i]) : "+Inf";
+      keys.push(key(disc, bucketName, hasPairs, `le="${bound}"`));
+    }
+    keys.push(key(disc, `${f.name}_sum`, hasPairs, undefined));
+    keys.push(key(disc, `${f.name}_count`, hasPairs, undefined));
+  } else {
+    keys.push(key(disc, f.name, hasPairs, undefined));
+  }
+  return keys;
+}
+
+/** A series id: hex digits hashed from the escaped values, then `a="x",b="y"`. */
+function seriesId(this: void, layout: number, names: string[], escaped: string[]): string {
+  let hash = layout;
+  for (const value of escaped) hash = (hash * 31 + crc32(value)) % 4294967296;
+  builder.reset();
+  builder.putf("%08x", hash);
+  for (let i = 0; i < escaped.length; i++) {
+    if (i > 0) builder.put(",");
+    builder.put(names[i], '="', escaped[i], '"');
+  }
+  return builder.tostring();
+}
+
+function makeSeries(this: void, f: Family, id: string, state: State): Series {
+  const counts: number[] = [];
+  if (f.kind === Kind.Histogram) for (let i = 0; i <= f.boundCount; i++) counts.push(0);
+  const methods = CHILD_METHODS[f.kind];
+  return {
+    family: f, id, keys: state === State.Refused ? [] : seriesKeys(f, id), counts,
+    delta: 0, value: 0, hasValue: false, state,
+    inc: methods.inc, set: methods.set, observe: methods.observe,
+  };
+}
+
+function newSeries(this: void, f: Family, id: string): Series {
+  const series = makeSeries(f, id, State.New);
+  f.series.push(series);
+  f.seriesById.set(id, series);
+  return series;
+}
+
+/** A family's miss: the series of these label values, new unless escaping makes it an old one. */
+export function addSeries(this: void, f: Family, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue): Series | undefined {
+  // At the cap a new label set is refused before any string is built for it.
+  if (!f.internal && f.series.length >= state.maxSeries) return undefined;
+  const n = f.labelCount;
+  const escaped: string[] = [];
+  if (n >= 1) escaped.push(text.labelValue(a));
+  if (n >= 2) escaped.push(text.labelValue(b));
+  if (n >= 3) escaped.push(text.labelValue(c));
+  if (n >= 4) escaped.push(text.labelValue(d));
+  if (n >= 5) escaped.push(text.labelValue(e));
+  if (n >= 6) escaped.push(text.labelValue(g));
+  if (n >= 7) escaped.push(text.labelValue(h));
+  if (n >= 8) escaped.push(text.labelValue(k));
+  const id = seriesId(f.layout, f.labelNames, escaped);
+  // Values that differ only in what escaping changes (cut, invalid UTF-8) share one series.
+  return f.seriesById.get(id) ?? newSeries(f, id);
+}
+
+/** A miss in any tree: build the value, then link it under its label values (up to the size cap). */
+function miss(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
+  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue, extra: LabelValue): unknown {
+  // The value after the last label must be nil (the hit path checks the same).
+  if (select(t.labelCount + 1, a, b, c, d, e, g, h, k, extra)[0] !== undefined) return wrongLabelCount();
+  const f = t.family;
+  // Past a family's cap the value is its refused child: updates to it count as refused.
+  const value = f !== undefined ? addSeries(f, a, b, c, d, e, g, h, k) ?? f.refusedChild : (t.make as NonNullable<Tree["make"]>)(a, b, c, d, e, g, h, k);
+  const limit = t.maxSize > 0 ? t.maxSize : f !== undefined && f.internal ? huge : 2 * state.maxSeries;
+  if (value === undefined || t.size >= limit || (f !== undefined && value === f.refusedChild)) return value;
+  const raw: LabelValue[] = [a ?? "", b ?? "", c ?? "", d ?? "", e ?? "", g ?? "", h ?? "", k ?? ""];
+  const n = t.labelCount;
+  let node = t.root;
+  for (let i = 0; i < n - 1; i++) {
+    const key = raw[i] as string | number;
+    let child = node.get(key) as Node | undefined;
+    if (child === undefined) {
+      child = new LuaTable();
+      node.set(key, child);
+    }
+    node = child;
+  }
+  node.set(raw[n - 1] as string | number, value);
+  t.size++;
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors and refusals: internal counters, also flushed to the dict (never reset)
+
+/** Why an update or a flush failed, as the `reason` label of the error counter. */
+export type ErrorReason = "bad_value" | "label_count" | "dict_full" | "registration";
+
+const errorSeries = new LuaTable<string, Series>();
+
+export function countError(this: void, reason: ErrorReason): void {
+  const series = errorSeries.get(reason);
+  if (series !== undefined) series.delta += 1;
+}
+
+function wrongLabelCount(this: void): undefined {
+  countError("label_count");
+  return undefined;
+}
+
+export function refuse(this: void, f: Family): void {
+  const series = f.refused;
+  if (series !== undefined) series.delta += 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+
+function validBuckets(this: void, buckets: readonly number[]): string | undefined {
+  if (type(buckets) !== "table" || buckets.length === 0) return "buckets must be a non-empty list of numbers";
+  for (let i = 0; i < buckets.length; i++) {
+    const bound = buckets[i];
+    if (type(bound) !== "number" || !(bound > -huge && bound < huge)) return "buckets must be finite numbers";
+    if (i > 0 && !(bound > buckets[i - 1])) return "buckets must increase";
+  }
+  return undefined;
+}
+
+function problemWith(this: void, kind: Kind, name: string, help: string, labelNames: readonly string[], buckets: readonly number[]): string | undefined {
+  if (!text.isMetricName(name)) return "the name must match [a-zA-Z_:][a-zA-Z0-9_:]*";
+  if (type(help) !== "string") return "the help text must be a string";
+  if (type(labelNames) !== "table") return "the label names must be a list";
+  if (labelNames.length > MAX_LABELS) return `at most ${MAX_LABELS} labels`;
+  const seen = new LuaTable<string, boolean>();
+  for (const label of labelNames) {
+    if (!text.isLabelName(label)) return `label "${tostring(label)}" must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __`;
+    if (seen.get(label)) return `label "${label}" is listed twice`;
+    if (kind === Kind.Histogram && label === "le") return `label "le" is reserved for histogram buckets`;
+    seen.set(label, true);
+  }
+  if (kind === Kind.Histogram) return validBuckets(buckets);
+  return undefined;
+}
+
+function sameShape(this: void, f: Family, kind: Kind, labelNames: readonly string[], buckets: readonly number[]): boolean {
+  if (f.kind !== kind || f.labelCount !== labelNames.length) return false;
+  for (let i = 0; i < labelNames.length; i++) if (f.labelNames[i] !== labelNames[i]) return false;
+  if (kind !== Kind.Histogram) return true;
+  if (f.boundCount !== buckets.length) return false;
+  for (let i = 0; i < buckets.length; i++) if (f.bounds[i] !== buckets[i]) return false;
+  return true;
+}
+
+const TYPE_NAMES = ["counter", "gauge", "histogram"];
+export const INERT = { inc: noop, set: noop, observe: noop, labels: (): typeof INERT_CHILD => INERT_CHILD };
+let refusedFamily: Family | undefined;
+
+export function register(this: void, kind: Kind, name: string, help: string, labelNames: readonly string[], buckets: readonly number[], internal: boolean): Family | undefined {
+  const problem = problemWith(kind, name, help, labelNames, buckets);
+  const existing = familiesByName.get(name);
+  let message = problem;
+  if (message === undefined && existing !== undefined && !sameShape(existing, kind, labelNames, buckets)) {
+    message = "already registered with another type, labels or buckets";
+  } else if (message === undefined && existing === undefined && takenNames.get(name) !== undefined) {
+    message = `the name is taken by ${takenNames.get(name)}`;
+  }
+  if (message !== undefined) {
+    ngxLog(ERR, `resty-ts: metrics: cannot register ${TYPE_NAMES[kind]} "${tostring(name)}": ${message}`);
+    countError("registration");
+    return undefined;
+  }
+  if (existing !== undefined) return existing;
+  const bounds: number[] = [];
+  if (kind === Kind.Histogram) for (const bound of buckets) bounds.push(bound);
+  const names: string[] = [];
+  for (const label of labelNames) names.push(label);
+  const layout = crc32(`${kind}|${table.concat(names, ",")}|${table.concat(bounds, ",")}`);
+  const family: Family = {
+    name, kind, labelNames: names, labelCount: names.length, bounds, boundCount: bounds.length,
+    header: `# HELP ${name} ${text.helpText(help)}\n# TYPE ${name} ${TYPE_NAMES[kind]}\n`,
+    internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesById: new LuaTable(),
+    countKey: `#n:${name}:${hex(layout)}`, indexPrefix: `#k:${name}:${hex(layout)}:`, layout, countReady: false, rendered: [],
+    inc: kind === Kind.Counter ? counterFamilyInc : kind === Kind.Gauge ? gaugeFamilyInc : noop,
+    set: kind === Kind.Gauge ? familySet : noop,
+    observe: kind === Kind.Histogram ? familyObserve : noop,
+    labels: familyLabels,
+  };
+  (family as { family?: Family }).family = family;
+  family.refusedChild = makeSeries(family, "", State.Refused);
+  if (names.length === 0) family.root = newSeries(family, seriesId(layout, [], [])) as unknown as Node;
+  families.push(family);
+  familiesByName.set(name, family);
+  takenNames.set(name, name);
+  if (kind === Kind.Histogram) {
+    for (const suffix of ["_bucket", "_sum", "_count"]) takenNames.set(`${name}${suffix}`, name);
+  }
+  if (refusedFamily !== undefined && !internal) family.refused = addSeries(refusedFamily, name, undefined, undefined, undefined, undefined, undefined, undefined, undefined);
+  return family;
+}
+
+/** Name of the error counter (label `reason`). */
+export const ERRORS_NAME = "resty_ts_metrics_errors_total";
+/** Name of the counter of updates refused by the series cap (label `metric`). */
+export const REFUSED_NAME = "resty_ts_metrics_series_refused_total";
+
+{
+  const errors = register(Kind.Counter, ERRORS_NAME,
+    "Metric updates and flushes that failed, by reason (bad_value, label_count, dict_full, registration).", ["reason"], [], true) as Family;
+  for (const reason of ["bad_value", "label_count", "dict_full", "registration"]) {
+    errorSeries.set(reason, addSeries(errors, reason, undefined, undefined, undefined, undefined, undefined, undefined, undefined) as Series);
+  }
+  refusedFamily = register(Kind.Counter, REFUSED_NAME,
+    "Updates to new label sets refused because the metric reached max_series.", ["metric"], [], true);
+}
+
