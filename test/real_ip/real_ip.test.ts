@@ -320,6 +320,14 @@ describe("real_ip: deliberate differences from nginx's realip module (see README
     }
   });
 
+  it("reads every X-Forwarded-For line whatever the case of the configured name (nginx: only for \"X-Forwarded-For\")", async () => {
+    nginx = await startPair({ trusted: TRUSTED, header: "x-forwarded-for", recursive: true });
+    const headers: HeaderLine[] = [["X-Forwarded-For", "10.0.0.3"], ["X-Forwarded-For", "1.1.1.1"]];
+    // nginx takes "x-forwarded-for" for some other header: its first line only.
+    expect(normalizeC((await rawRequest({ port: nginx.ports.c, headers })).body)).toBe("10.0.0.3|");
+    expect((await rawRequest({ port: nginx.port, headers })).body.trim()).toBe("1.1.1.1|");
+  });
+
   it("matches an IPv6 CIDR inside ::ffff:0:0/96 as the IPv4 CIDR it denotes (nginx never matches it)", async () => {
     nginx = await startPair({ trusted: ["::ffff:127.0.0.0/104"], header: "X-Forwarded-For", recursive: true });
     const headers: HeaderLine[] = [["X-Forwarded-For", "1.1.1.1"]];
