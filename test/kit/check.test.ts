@@ -1,6 +1,7 @@
-// `resty-ts check` on a plugin with known mistakes (test/kit/fixtures/check): each phase
-// violation is found through the call graph, with file:line, the path and a fix, and calls
-// that are fine where they run (a cosocket in a timer callback, ngx.sleep in rewrite) are not.
+// `resty-ts check` on plugins with known mistakes (test/kit/fixtures/check: bad, deep): each
+// phase violation is found through the call graph, with file:line, the path and a fix, and calls
+// that are fine where they run (a cosocket in a timer callback, ngx.sleep in rewrite) are not;
+// a plugin without mistakes (good) gets no finding at all.
 import { afterAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -8,15 +9,17 @@ import { tempProject, ROOT } from "./project";
 
 const project = tempProject();
 afterAll(() => project.remove());
-const fixtures = join(ROOT, "test", "kit", "fixtures", "check", "plugins", "bad");
+const fixtures = join(ROOT, "test", "kit", "fixtures", "check", "plugins");
 project.write("tstl.json", JSON.stringify({ extends: "resty-ts/tstl.json", include: ["plugins/**/*.ts"] }));
-mkdirSync(join(project.dir, "plugins", "bad"), { recursive: true });
-for (const file of readdirSync(fixtures)) copyFileSync(join(fixtures, file), join(project.dir, "plugins", "bad", file.replace(/\.txt$/, "")));
+for (const plugin of readdirSync(fixtures)) {
+  mkdirSync(join(project.dir, "plugins", plugin), { recursive: true });
+  for (const file of readdirSync(join(fixtures, plugin))) copyFileSync(join(fixtures, plugin, file), join(project.dir, "plugins", plugin, file.replace(/\.txt$/, "")));
+}
 
 type Finding = { file: string; line: number; kind: string; message: string; fix: string; phase: string; path: string[] };
 const kit = join(ROOT, "kit", "check", "analyze.mjs");
 const { checkProject } = await import(kit);
-const findings: Finding[] = checkProject({ projectDir: project.dir });
+const findings: Finding[] = checkProject({ projectDir: project.dir, plugins: ["bad"] });
 const at = (file: string, line: number) => findings.filter((f) => f.file === `plugins/bad/${file}` && f.line === line);
 
 describe("resty-ts check: phases", () => {
@@ -54,6 +57,29 @@ describe("resty-ts check: phases", () => {
   });
 });
 
+describe("resty-ts check: two calls deep through an import, and a plugin without mistakes", () => {
+  it("finds a cosocket reached from body_filter through audit -> deliver in another module, and not from rewrite", () => {
+    const deep: Finding[] = checkProject({ projectDir: project.dir, plugins: ["deep"] });
+    const udp = deep.filter((f) => f.file === "plugins/deep/audit.ts" && f.line === 10);
+    expect(udp).toHaveLength(1);
+    expect(udp[0].message).toMatch(/^ngx\.socket\.udp is not allowed in body_filter \(allowed in: .*rewrite/);
+    expect(udp[0].phase).toBe("body_filter");
+    expect(udp[0].path).toEqual(["deep.body_filter handler (plugins/deep/main.ts:12)", "audit (plugins/deep/main.ts:9)", "deliver (plugins/deep/audit.ts:5)"]);
+    expect(udp[0].fix).toMatch(/ngx\.timer\.at/);
+    // Every method call on the socket is named too, all in body_filter; nothing from rewrite.
+    expect(deep.map((f) => `${f.line} ${f.phase} ${f.message.split(" ")[0]}`)).toEqual([
+      "10 body_filter ngx.socket.udp", "11 body_filter sock.setpeername", "12 body_filter sock.send", "13 body_filter sock.close",
+    ]);
+  });
+
+  it("reports nothing for the same calls where they are allowed (access, timers started from log and init_worker)", () => {
+    expect(checkProject({ projectDir: project.dir, plugins: ["good"] })).toEqual([]);
+    const { status, output } = project.cli("check", "good");
+    expect(output).toContain("resty-ts check: no findings");
+    expect(status).toBe(0);
+  });
+});
+
 describe("resty-ts check: slow constructs on per-request paths", () => {
   const slow = (file: string, line: number) => at(file, line).filter((f) => f.kind === "slow").map((f) => f.message);
   it("reports each with its fix", () => {
@@ -74,7 +100,7 @@ describe("resty-ts check: slow constructs on per-request paths", () => {
 
 describe("resty-ts check: the command", () => {
   it("prints file:line:column, the path and the fix, and exits 1", () => {
-    const { status, output } = project.cli("check");
+    const { status, output } = project.cli("check", "bad");
     expect(status).toBe(1);
     expect(output).toContain("plugins/bad/util.ts:13:3: error: ngx.sleep is not allowed in log");
     expect(output).toContain("reached from: bad.log handler (plugins/bad/main.ts:34) -> pause (plugins/bad/main.ts:22)");
@@ -82,7 +108,7 @@ describe("resty-ts check: the command", () => {
   });
 
   it("prints the same findings as JSON with --json", () => {
-    const { status, output } = project.cli("check", "--json");
+    const { status, output } = project.cli("check", "bad", "--json");
     expect(status).toBe(1);
     expect(JSON.parse(output)).toEqual(findings);
   });
