@@ -3,6 +3,7 @@
 // token cost one table lookup instead of a signature check.
 import { claimValues, setIdentity } from "./identity";
 import { requireDiscovery } from "./login";
+import { logThrottled } from "./log";
 import { bearerRefused, refuse } from "./respond";
 import { validateToken, UNAVAILABLE } from "./tokens";
 import type { ValidateOptions } from "./jwt";
@@ -14,10 +15,12 @@ interface Accepted {
   until: number;
 }
 
-/** Validated tokens; emptied when it reaches CACHE_SIZE (cheaper than an LRU). */
+/** Validated tokens; emptied when it holds CACHE_SIZE tokens or CACHE_BYTES of them (cheaper than an LRU). */
 const CACHE_SIZE = 5000;
+const CACHE_BYTES = 8388608;
 let accepted = new LuaTable<string, Accepted>();
 let cached = 0;
+let cachedBytes = 0;
 const match = string.match;
 const time = ngx.time;
 
@@ -44,18 +47,20 @@ export function bearer(this: void, conf: OidcConfig, vars: NgxVar): void {
   const [claims, reason, status] = validateToken(conf, disco, token, tokenOptions(conf, disco.issuer));
   if (claims === undefined) {
     if (status === UNAVAILABLE) {
-      ngx.log(ngx.ERR, `openidc: bearer token not checked, answering 503: ${reason}`);
+      logThrottled(ngx.ERR, "bearer", `openidc: bearer token not checked, answering 503: ${reason}`);
       return refuse(UNAVAILABLE);
     }
     ngx.log(ngx.INFO, `openidc: bearer token rejected: ${reason}`);
     return bearerRefused(true);
   }
   const values = claimValues(conf, claims);
-  if (cached >= CACHE_SIZE) {
+  if (cached >= CACHE_SIZE || cachedBytes >= CACHE_BYTES) {
     accepted = new LuaTable();
     cached = 0;
+    cachedBytes = 0;
   }
   accepted.set(token, { values, until: (claims.get("exp") as number) + conf.clock_skew });
   cached++;
+  cachedBytes += token.length;
   return setIdentity(conf, values);
 }

@@ -132,7 +132,7 @@ function checkClaims(claims: Claims, options: ValidateOptions): Validation {
 /**
  * Validates a compact JWS JWT: structure (three base64url parts, JSON object header and
  * payload; strict), `alg` (allowed, supported, never "none"; no `crit`), the signature with the
- * key chosen by `kid` (or, without kid, any fitting key), then the claims: `iss` equal to
+ * key chosen by `kid` (or, without kid, the one key that fits alg; refused when several fit), then the claims: `iss` equal to
  * options.issuer, `aud` containing options.audience, `azp` (with clientId), `exp` required,
  * `nbf` and `iat` when present, all with options.clockSkew, `nonce` when options.nonce is set.
  * Returns the claims, or `nil, reason, failure` (see `Failure`; "unknown_key" means refetch
@@ -181,6 +181,13 @@ export function validate(token: unknown, options: ValidateOptions): Validation {
   } else {
     const keys = options.keys?.keys;
     let kidSeen = false;
+    if (keys !== undefined && kid === undefined) {
+      // OpenID Connect Core 10.1: with several keys a token must name one. Without kid, only a
+      // key set holding exactly one key for this alg leaves no doubt which key signed it.
+      let fitting = 0;
+      for (let i = 0; i < keys.length; i++) if (keyFits(keys[i], alg)) fitting++;
+      if (fitting > 1) return fail("token has no kid and the JWKS has " + fitting + " keys for alg " + alg, "signature");
+    }
     if (keys !== undefined) {
       for (let i = 0; i < keys.length && !verified; i++) {
         const key = keys[i];

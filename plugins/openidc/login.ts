@@ -8,6 +8,7 @@
 import { base64UrlEncode, constantTimeEquals, randomBytes, sha256 } from "../lib/openssl";
 import { clearCookie, namesWithPrefix, setCookie } from "./cookies";
 import { claimValues } from "./identity";
+import { logThrottled } from "./log";
 import { dict, discovery, type Discovery } from "./provider";
 import { loginRequired, redirect, refuse } from "./respond";
 import { seal, unseal } from "./seal";
@@ -59,7 +60,7 @@ function withQuery(this: void, url: string, args: Record<string, string>): strin
 export function requireDiscovery(this: void, conf: OidcConfig): Discovery {
   const [disco, err] = discovery(conf);
   if (disco === undefined) {
-    ngx.log(ngx.ERR, `openidc: OpenID Provider unavailable, answering 503: ${err}`);
+    logThrottled(ngx.ERR, "op", `openidc: OpenID Provider unavailable, answering 503: ${err}`);
     return refuse(UNAVAILABLE);
   }
   return disco;
@@ -101,7 +102,8 @@ export function startLogin(this: void, conf: OidcConfig, vars: NgxVar): never {
 
 /** Ends a callback that cannot complete: one WARN line, the flow cookie cleared, `status`. */
 function callbackFails(this: void, status: number, reason: string, cookies: string[]): never {
-  ngx.log(status === UNAVAILABLE ? ngx.ERR : ngx.WARN, `openidc: login failed (${status}): ${reason}`);
+  if (status === UNAVAILABLE) logThrottled(ngx.ERR, "callback", `openidc: login failed (${status}): ${reason}`);
+  else ngx.log(ngx.WARN, `openidc: login failed (${status}): ${reason}`);
   return refuse(status, cookies);
 }
 
@@ -141,7 +143,9 @@ export function callback(this: void, conf: OidcConfig, vars: NgxVar): never {
   if (!fresh) return callbackFails(400, "state already used (replayed callback)", cookies);
   const opError = args.get("error");
   if (opError !== undefined) {
-    return callbackFails(401, `the OpenID Provider answered error "${string.sub(tostring(opError), 1, 60)}"`, cookies);
+    // The error code comes from the query string: only its plain characters reach the log.
+    const shown = string.gsub(string.sub(tostring(opError), 1, 60), "[^%w%-_.]", "?")[0];
+    return callbackFails(401, `the OpenID Provider answered error "${shown}"`, cookies);
   }
   const code = args.get("code");
   if (type(code) !== "string" || code === "") return callbackFails(400, "callback without code", cookies);
@@ -244,9 +248,9 @@ export function refreshSession(this: void, conf: OidcConfig, session: Session, c
     return undefined;
   }
   if (session.ate !== undefined && time() < session.ate) {
-    ngx.log(ngx.WARN, `openidc: refresh failed, keeping the current access token: ${problem}`);
+    logThrottled(ngx.WARN, "refresh-kept", `openidc: refresh failed, keeping the current access token: ${problem}`);
     return session;
   }
-  ngx.log(ngx.ERR, `openidc: OpenID Provider unavailable for refresh, answering 503: ${problem}`);
+  logThrottled(ngx.ERR, "refresh", `openidc: OpenID Provider unavailable for refresh, answering 503: ${problem}`);
   return refuse(UNAVAILABLE);
 }

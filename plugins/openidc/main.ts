@@ -4,6 +4,7 @@
 // 500 and a log line saying why. A dispatcher that skips modules failing to load (as
 // ingress-nginx's does) can therefore never leave the gateway open.
 import * as configSource from "../lib/config";
+import { logThrottled } from "./log";
 import type * as ConfigModule from "./config";
 import type * as GateModule from "./gate";
 
@@ -37,12 +38,12 @@ load();
 
 function rewrite(this: void): void {
   if (handle === undefined) {
-    ngx.log(ngx.ERR, `openidc: refusing the request (500): ${refusal}`);
+    logThrottled(ngx.ERR, "refusal", `openidc: refusing the request (500): ${refusal}`);
     return ngx.exit(500);
   }
   const [ok, err] = pcall(handle, conf as ConfigModule.OidcConfig);
   if (!ok) {
-    ngx.log(ngx.ERR, `openidc: internal error, refusing the request (500): ${tostring(err)}`);
+    logThrottled(ngx.ERR, "internal", `openidc: internal error, refusing the request (500): ${tostring(err)}`);
     return ngx.exit(500);
   }
 }

@@ -25,10 +25,15 @@ export interface Session {
   idt?: string;
 }
 
-/** Opened sessions by cookie value; emptied when it reaches CACHE_SIZE (cheaper than an LRU). */
+/**
+ * Opened sessions by cookie value; emptied when it holds CACHE_SIZE entries or CACHE_BYTES of
+ * cookie text (cheaper than an LRU: a hit is one table lookup).
+ */
 const CACHE_SIZE = 5000;
+const CACHE_BYTES = 8388608;
 let cache = new LuaTable<string, Session>();
 let cached = 0;
+let cachedBytes = 0;
 const concat = table.concat;
 const time = ngx.time;
 
@@ -67,12 +72,14 @@ export function openSession(this: void, conf: OidcConfig, value: string): Sessio
       return undefined;
     }
     session = opened as unknown as Session;
-    if (cached >= CACHE_SIZE) {
+    if (cached >= CACHE_SIZE || cachedBytes >= CACHE_BYTES) {
       cache = new LuaTable();
       cached = 0;
+      cachedBytes = 0;
     }
     cache.set(value, session);
     cached++;
+    cachedBytes += value.length;
   }
   return session;
 }

@@ -83,8 +83,17 @@ describe("jwt.validate", function()
     end)
   end
 
-  it("accepts a token without kid when a key fits", function()
+  it("accepts a token without kid when exactly one key fits its alg", function()
     assert.is_table((jwt.validate(fx.tokens.no_kid, options())))
+  end)
+
+  it("refuses a token without kid when several keys fit its alg (OpenID Connect Core 10.1)", function()
+    local ec
+    for _, k in ipairs(keyset.keys) do if k.kid == "ec256" then ec = k end end
+    local twoKeys = { keys = { ec, { kid = "ec256-next", kty = ec.kty, crv = ec.crv, publicKey = ec.publicKey } }, skipped = {} }
+    refused(fx.tokens.no_kid, { keys = twoKeys }, "signature", "token has no kid and the JWKS has 2 keys for alg ES256")
+    -- With a kid, the same key set is unambiguous.
+    assert.is_table((jwt.validate(fx.tokens.ES256, options({ keys = twoKeys }))))
   end)
 
   it("refuses alg none, unsupported and disallowed algs", function()

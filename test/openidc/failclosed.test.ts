@@ -21,15 +21,17 @@ afterEach(async () => {
 const count = (text: string, pattern: RegExp) => text.split("\n").filter((line) => pattern.test(line)).length;
 
 describe("openidc fails closed", () => {
-  it("refuses every request with 500 when the config is invalid, without logging secrets", async () => {
+  it("refuses every request with 500 when the config is invalid, logging the cause once, without secrets", async () => {
     const port = await gatewayPort();
     const config = baseConfig(port, "https://127.0.0.1:1", { session_secret: "short-secret-value", client_secret: "client-secret-value" });
     nginx = await startGateway(pki, port, config);
     for (const path of ["/public/x", "/app", "/api/x"]) expect((await nginx.fetch(path)).status).toBe(500);
     const log = nginx.errorLog();
     const reason = /plugin "openidc": invalid config: key "session_secret": expected a secret string of at least 32 bytes, found a string of 18 bytes/;
-    expect(count(log, reason)).toBe(4);
-    expect(count(log, /openidc: refusing the request \(500\)/)).toBe(3);
+    // Once when the config is loaded, once more with the first refused request; the other
+    // requests are only counted (a persistent failure is not a log line per request).
+    expect(count(log, reason)).toBe(2);
+    expect(count(log, /openidc: refusing the request \(500\)/)).toBe(1);
     expect(log).not.toContain("short-secret-value");
     expect(log).not.toContain("client-secret-value");
   });
@@ -79,6 +81,43 @@ describe("openidc fails closed", () => {
     expect(nginx.errorLog()).toMatch(/plugin "openidc" cannot load its implementation: .*libcrypto.so.3: cannot open/);
   });
 
+  it("refuses with 500 on an internal error, logging it once for many requests", async () => {
+    const port = await gatewayPort();
+    const boom = 'local function boom() error("identity exploded") end return { clearIdentity = boom, setIdentity = boom, claimValues = boom }';
+    nginx = await startGateway(pki, port, baseConfig(port, "https://127.0.0.1:1"), {
+      files: { "broken/plugins/openidc/identity.lua": boom },
+      luaPath: [`${"$"}{prefix}/broken/?.lua`],
+      allowLog: [/openidc: internal error, refusing the request \(500\)/],
+    });
+    for (let i = 0; i < 4; i++) expect((await nginx.fetch("/public/x")).status).toBe(500);
+    expect(count(nginx.errorLog(), /openidc: internal error, refusing the request \(500\): .*identity exploded/)).toBe(1);
+  });
+
+  it("answers 503 when the JWKS cannot be fetched though discovery works", async () => {
+    const port = await gatewayPort();
+    const dead = await freePort();
+    const { createServer } = await import("node:https");
+    const opServer = createServer({ cert: pki.cert, key: pki.key }, (_req, res) => {
+      const issuer = `https://127.0.0.1:${(opServer.address() as { port: number }).port}`;
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `https://127.0.0.1:${dead}/jwks` }));
+    });
+    await new Promise<void>((resolve) => opServer.listen(0, "127.0.0.1", resolve));
+    const issuer = `https://127.0.0.1:${(opServer.address() as { port: number }).port}`;
+    try {
+      nginx = await startGateway(pki, port, baseConfig(port, issuer, { failure_backoff: 30, timeout: 1000 }));
+      for (let i = 0; i < 3; i++) {
+        const response = await nginx.fetch("/api/x", { headers: { authorization: "Bearer a.b.c" } });
+        expect(response.status).toBe(503);
+      }
+      const log = nginx.errorLog();
+      expect(log).toMatch(new RegExp(`openidc: bearer token not checked, answering 503: signing keys unavailable: cannot fetch https://127.0.0.1:${dead}/jwks`));
+      expect(count(log, /openidc: bearer token not checked/)).toBe(1);
+    } finally {
+      opServer.close();
+    }
+  });
+
   it("refuses with 500 when lua_shared_dict resty_ts_oidc is missing", async () => {
     const port = await gatewayPort();
     nginx = await startGateway(pki, port, baseConfig(port, "https://127.0.0.1:1"), {
@@ -92,13 +131,15 @@ describe("openidc fails closed", () => {
     const port = await gatewayPort();
     const dead = await freePort();
     nginx = await startGateway(pki, port, baseConfig(port, `https://127.0.0.1:${dead}`, { failure_backoff: 30, timeout: 1000 }));
-    expect((await nginx.fetch("/app")).status).toBe(503);
+    for (let i = 0; i < 5; i++) expect((await nginx.fetch("/app")).status).toBe(503);
     expect((await nginx.fetch("/api/x", { headers: { authorization: "Bearer a.b.c" } })).status).toBe(503);
     expect((await nginx.fetch("/public/x")).status).toBe(200);
     const log = nginx.errorLog();
     expect(log).toMatch(new RegExp(`openidc: OpenID Provider unavailable, answering 503: cannot fetch https://127.0.0.1:${dead}/.well-known/openid-configuration: connecting to 127.0.0.1:${dead}: connection refused`));
-    // Within failure_backoff the OP is not tried again: one refused connection only.
+    // Within failure_backoff the OP is not tried again: one refused connection only, and one
+    // log line for six refused requests.
     expect(count(log, /connect\(\) failed \(111: Connection refused\)/)).toBe(1);
+    expect(count(log, /openidc: OpenID Provider unavailable, answering 503/)).toBe(1);
   });
 
   it("refuses a TLS peer that lua_ssl_trusted_certificate does not vouch for", async () => {

@@ -10,9 +10,11 @@ const ISSUER = "https://op.test";
 const CLIENT = "resty-ts";
 const SECRET = "client-secret-with-enough-entropy-123";
 
-type KeyName = "rsa" | "ec256" | "ec384" | "ed" | "rsa_other" | "ec256_other";
+type KeyName = "rsa" | "rsa_next" | "ec256" | "ec384" | "ed" | "rsa_other" | "ec256_other";
 const keys = {
   rsa: generateKeyPairSync("rsa", { modulusLength: 2048 }),
+  // A second RSA key in the JWKS (as during a key rotation).
+  rsa_next: generateKeyPairSync("rsa", { modulusLength: 2048 }),
   ec256: generateKeyPairSync("ec", { namedCurve: "P-256" }),
   ec384: generateKeyPairSync("ec", { namedCurve: "P-384" }),
   ed: generateKeyPairSync("ed25519"),
@@ -58,6 +60,7 @@ beforeAll(async () => {
   const jwks = {
     keys: [
       { ...(await exportJWK(keys.rsa.publicKey)), kid: "rsa", use: "sig" },
+      { ...(await exportJWK(keys.rsa_next.publicKey)), kid: "rsa_next", use: "sig" },
       { ...(await exportJWK(keys.ec256.publicKey)), kid: "ec256", use: "sig" },
       { ...(await exportJWK(keys.ec384.publicKey)), kid: "ec384", alg: "ES384" },
       { ...(await exportJWK(keys.ed.publicKey)), kid: "ed" },
@@ -191,6 +194,16 @@ describe("JWT validation in nginx", () => {
   it("reports an unknown kid as its own failure (the caller refetches the JWKS once)", async () => {
     expect(await check(await sign("RS256", "rsa_other", {}, { kid: "next-key" }))).toEqual({ failure: "unknown_key", reason: 'no key with kid "next-key" in the JWKS' });
     expect(await check(await sign("RS256", "rsa", {}, { kid: "bad\nkid" }))).toMatchObject({ failure: "unknown_key", reason: "no key with kid (unprintable) in the JWKS" });
+  });
+
+  it("takes a token without kid only when one JWKS key fits its alg (OpenID Connect Core 10.1)", async () => {
+    const withoutKid = async (alg: string, key: KeyName) => new SignJWT(baseClaims()).setProtectedHeader({ alg }).sign(keys[key].privateKey);
+    // One P-256 key: no doubt which key signed.
+    expect(await check(await withoutKid("ES256", "ec256"))).toEqual({ sub: "alice" });
+    // Two RSA keys: refused even though one of them verifies the signature.
+    expect(await check(await withoutKid("RS256", "rsa"))).toEqual({ failure: "signature", reason: "token has no kid and the JWKS has 2 keys for alg RS256" });
+    expect(await check(await withoutKid("RS256", "rsa_next"))).toMatchObject({ failure: "signature" });
+    expect(await check(await sign("RS256", "rsa_next"))).toEqual({ sub: "alice" });
   });
 
   it("refuses invalid ES256, PS256 and EdDSA signatures", async () => {
