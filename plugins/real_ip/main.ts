@@ -1,14 +1,15 @@
 // real_ip: the client address behind trusted proxies, resolved in the rewrite phase as nginx's
 // realip module would (plus RFC 7239 Forwarded), handed to the other plugins (ngx.ctx, read by
 // plugins/lib/client.ts) and to the upstream (X-Real-IP, X-Forwarded-For,
-// X-Original-Forwarded-For). The logic lives in walk.ts, forwarded.ts and connection.ts.
+// X-Original-Forwarded-For). The logic lives in sources.ts, walk.ts, forwarded.ts and
+// connection.ts; this file holds the handler.
 import { enableResolution } from "../lib/client";
 import { load } from "../lib/config";
 import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
 import { parser, settings, Source } from "./config";
 import { mayName, withoutNames } from "./connection";
-import { parseForwardedLine, walkForwarded } from "./forwarded";
-import { DECLINED, joinedIsAmbiguous, step, stepAddress, walkJoined, walkLine, walkLines } from "./walk";
+import { fromForwarded, fromForwardedFor, fromHeader, fromProxyProtocol } from "./sources";
+import { step } from "./walk";
 
 const [config] = load("real_ip", parser);
 enableResolution();
@@ -27,23 +28,11 @@ const protectedNames = new LuaTable<string, boolean>();
 for (const name of ["x-forwarded-for", "x-real-ip", "x-original-forwarded-for", "forwarded", headerKey]) protectedNames.set(name, true);
 
 const vars = ngx.var;
-const req = ngx.req;
-const sub = string.sub;
-const concat = table.concat;
 const tostring_ = tostring;
 
 // Peers repeat (the load balancers): remember the last one's trust to skip parsing it again.
 let lastPeer = "";
 let lastPeerTrusted = false;
-
-/** The value(s) of a header as the list of its lines (only for headers that are present). */
-function headerLines(this: void, key: string): string[] {
-  const [headers] = req.get_headers(0);
-  const value = headers.get(key);
-  if (value === undefined) return [];
-  if (type(value) === "table") return value as unknown as string[];
-  return [value as string];
-}
 
 // Per-request nginx variable reads and header writes go through loops over these lists: LuaJIT
 // compiles a hot loop, and FFI calls (ngx.var, set_header) are several times cheaper in compiled
@@ -62,7 +51,7 @@ const got: (string | undefined)[] = [undefined, undefined, undefined];
 const WRITE = ["X-Real-IP", "X-Forwarded-For", "X-Original-Forwarded-For"];
 const writeCount = WRITE.length;
 const put: (string | undefined)[] = [undefined, undefined, undefined];
-const setHeader = req.set_header;
+const setHeader = ngx.req.set_header;
 
 function rewrite(this: void): void {
   for (let i = 0; i < readCount; i++) got[i] = vars[READ[i]];
@@ -79,44 +68,13 @@ function rewrite(this: void): void {
   let chain: string | undefined; // the trusted part of X-Forwarded-For, before the peer
   if (peerTrusted) {
     if (source === Source.XForwardedFor) {
-      if (original !== undefined) {
-        if (!joinedIsAmbiguous(original)) {
-          if (walkJoined(original, trusted, recursive)) {
-            client = stepAddress(original);
-            chain = sub(original, step.start);
-          }
-        } else {
-          const lines = headerLines("x-forwarded-for");
-          const at = walkLines(lines, trusted, recursive, true);
-          if (at >= 0) {
-            client = stepAddress(lines[at]);
-            const parts = [sub(lines[at], step.start)];
-            for (let i = at + 1; i < lines.length; i++) parts[parts.length] = lines[i];
-            chain = concat(parts, ", ");
-          }
-        }
-      }
+      if (original !== undefined) [client, chain] = fromForwardedFor(original, trusted, recursive);
     } else if (source === Source.Header) {
-      if (vars[variable] !== undefined) {
-        // $http_x_real_ip also matches X_Real_IP: take the first line of the real name.
-        const [line] = headerLines(headerKey);
-        if (line !== undefined && walkLine(line, trusted, recursive, true) !== DECLINED) client = stepAddress(line);
-      }
+      client = fromHeader(variable, headerKey, trusted, recursive);
     } else if (source === Source.Forwarded) {
-      if (vars.http_forwarded !== undefined) {
-        const lines = headerLines("forwarded");
-        const nodes: (string | false)[] = [];
-        for (const line of lines) parseForwardedLine(line, nodes);
-        const at = walkForwarded(nodes, trusted, recursive, true);
-        if (at >= 0) client = stepAddress(nodes[at] as string);
-      }
+      client = fromForwarded(trusted, recursive);
     } else {
-      const address = vars.proxy_protocol_addr;
-      if (address !== undefined && address !== "" && walkLine(address, trusted, recursive, true) !== DECLINED) {
-        client = stepAddress(address);
-        port = vars.proxy_protocol_port;
-        step.port = undefined;
-      }
+      [client, port] = fromProxyProtocol(trusted, recursive);
     }
   }
   if (client !== undefined) {
