@@ -233,7 +233,7 @@ return function()
   end
   metrics.flush()
   metrics.render()
-  ngx.say(used() - before, " ", metrics.lastRender.lines / 3)
+  ngx.say(used() - before, " ", metrics.lastRender.lines)
 end
 `;
 
