@@ -9,7 +9,7 @@ import * as store from "./store";
 import * as directory from "./directory";
 import * as admin from "./admin";
 import { load, exportExpiry, type Loaded } from "./setup";
-import { serve } from "./serve";
+import { serve, tick } from "./serve";
 import { normaliseSni } from "./names";
 import { isolate } from "./session";
 
@@ -60,8 +60,14 @@ function rescanTick(this: void, premature: boolean, path: string): void {
   if (directory.rescan(path, dict) > 0) exportExpiry();
 }
 
+function clockTick(this: void, premature: boolean): void {
+  if (!premature) tick();
+}
+
 function init_worker(this: void): void {
   const first = ngx.worker.id() === 0;
+  tick();
+  ngx.timer.every(1, clockTick);
   if (dict !== undefined && settings !== undefined) {
     store.sync(dict);
     ngx.timer.every(SYNC_INTERVAL, syncTick);

@@ -4,13 +4,22 @@
 // looks at the offered session. Runs on every handshake, resumed ones included.
 import * as ffi from "ffi";
 import { get_request } from "resty.core.base";
-import { get_client_hello_server_name } from "ngx.ssl.clienthello";
+// Declares the lua-nginx-module functions behind ngx.ssl.clienthello, called directly below.
+import "ngx.ssl.clienthello";
 import { setSessionIdContext } from "../lib/openssl";
 import { normaliseSni } from "./names";
 
 // A lua-nginx-module function (not OpenSSL): the connection's SSL *.
 pcall(ffi.cdef, "void *ngx_http_lua_ffi_get_req_ssl_pointer(void *r);");
 const sslPointer: (this: void, r: unknown) => unknown = ffi.C.ngx_http_lua_ffi_get_req_ssl_pointer;
+// The SNI straight from lua-nginx-module (ngx.ssl.clienthello's wrapper also checks the phase,
+// another FFI call): 0 with the name, -5 without SNI.
+const clientHelloName: (this: void, r: unknown, name: unknown, length: unknown, err: unknown) => number =
+  ffi.C.ngx_http_lua_ffi_ssl_get_client_hello_server_name;
+const namePointer = ffi.new("const char *[1]") as unknown as { [i: number]: unknown };
+const nameLength = ffi.new("size_t[1]") as unknown as { [i: number]: number };
+const errorText = ffi.new("char *[1]");
+const toLuaString = ffi.string;
 const md5 = ngx.md5_bin;
 
 /** Context for clients without a usable SNI (they all get the default certificate). */
@@ -20,9 +29,11 @@ const MAX_CONTEXT = 32;
 
 /** Ties this handshake's sessions to its normalised SNI. Returns false when it could not. */
 export function isolate(this: void): boolean {
-  const [sni] = get_client_hello_server_name();
+  const r = get_request();
+  const sni = clientHelloName(r, namePointer, nameLength, errorText) === 0
+    ? toLuaString(namePointer[0] as never, nameLength[0]) : undefined;
   const name = normaliseSni(sni);
-  const ssl = sslPointer(get_request());
+  const ssl = sslPointer(r);
   if (ssl === undefined) return false;
   // Normalised names never contain '*' or '#': no name equals NO_NAME or a hashed context.
   const context = name === undefined ? NO_NAME : name.length <= MAX_CONTEXT ? name : `#${md5(name)}`;
