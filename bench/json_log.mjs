@@ -3,7 +3,7 @@
 // producing the same entry (ngx.var fields read one by one, get_headers, get_uri_args, the query
 // stripped with a regex, cjson.encode into the variable, `\/` undone with a second regex), and
 // against the same nginx with `access_log off` and no Lua. Goals (issue 4): >= 1.5x the
-// hand-written logger, >= 0.8x access_log off.
+// hand-written logger, >= 0.8x access_log off. Also: the http sink with its collector down.
 import { spawnSync } from "node:child_process";
 import { compare, startUpstream, startGateway, BROWSER_HEADERS } from "./gateway.mjs";
 import { PHASE_HOOKS } from "../harness/nginx.mjs";
@@ -65,6 +65,13 @@ const base = {
     hooks: PHASE_HOOKS,
     http: HTTP,
     serverExtra: ACCESS_LOG,
+  },
+  // The http sink with its collector down (connections refused): requests must not slow down.
+  "json_log, http sink down": {
+    plugins: ["json_log"],
+    config: { json_log: { sink: "http", http: { url: "http://127.0.0.1:9/", queue_limit: 1000, retries: 0 } } },
+    hooks: `log_by_lua_block { plugins.run("log") }`,
+    http: "lua_socket_log_errors off;",
   },
 };
 const variants = Object.fromEntries(Object.entries(base).map(([name, variant]) => [name, { ...variant, locationExtra: REQUEST_ID }]));
