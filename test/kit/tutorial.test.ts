@@ -1,9 +1,12 @@
 // Acceptance: follows docs/tutorial.md word for word against the packed package, offline.
 // Every `sh` block runs in order (in the folder the previous block ended in), every block with
 // `file=<path>` is written there, a block with `excerpt=<path>` must appear in that file, and a
-// `text` block right after a command is output that command must print. The one change: `npm install ... resty-ts ...` installs the tarball that
-// `npm pack` made from this repository instead of the registry's resty-ts, and npm runs with
-// --offline (everything else comes from the npm cache).
+// `text` block right after a command is output that command must print. The one change: the
+// `npm install --save-dev resty-ts ...` line installs, offline, the tarball that `npm pack` made
+// from this repository instead of the registry's resty-ts, and the other packages it names at
+// the versions of this repository's package-lock.json, from the npm cache `npm ci` filled
+// (offline-install.mjs writes them into package.json and package-lock.json, then `npm install`
+// reifies them: npm could not resolve names offline on a fresh machine).
 import { afterAll, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -41,7 +44,9 @@ afterAll(() => {
 /** Runs one sh block in `cwd` with bash -e; returns its output and the folder it ended in. */
 function run(script: string, tarball: string) {
   const marker = join(work, ".cwd");
-  const adapted = script.replace(/^(npm install\b.*?)\bresty-ts\b/m, `$1${tarball}`);
+  const adapted = script.replace(/^npm install (?:--save-dev|-D) (.*\bresty-ts\b.*)$/m, (_, specs: string) =>
+    `node ${JSON.stringify(join(ROOT, "test", "kit", "offline-install.mjs"))} ${JSON.stringify(ROOT)} ${JSON.stringify(tarball)} ${specs}\nnpm install`);
+  if (/^npm install\b/m.test(script) && adapted === script) throw new Error(`the tutorial installs in a way the test cannot follow offline:\n${script}`);
   const result = spawnSync("bash", ["-e", "-c", `${adapted}\npwd > ${JSON.stringify(marker)}`], {
     cwd,
     encoding: "utf8",
@@ -88,6 +93,12 @@ it("the tutorial gets a new plugin answering in nginx", { timeout: 300_000 }, ()
     previous = undefined;
   }
   console.log(`tutorial commands:\n  ${timings.join("\n  ")}`);
+  // The compilers are the versions this repository is tested with.
+  const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8"));
+  for (const name of ["typescript", "typescript-to-lua", "lua-types"]) {
+    const installed = JSON.parse(readFileSync(join(cwd, "node_modules", name, "package.json"), "utf8")).version;
+    expect(`${name}@${installed}`).toBe(`${name}@${lock.packages[`node_modules/${name}`].version}`);
+  }
   expect(commands).toBeGreaterThanOrEqual(6);
   // The tutorial's last block stopped nginx; its log has no Lua error.
   const log = readFileSync(join(cwd, "logs", "error.log"), "utf8");
