@@ -12,15 +12,16 @@ const time = ngx.time;
 
 /** A login-protected request: the session's identity upstream, or the login flow. */
 function login(this: void, conf: OidcConfig, vars: NgxVar): void {
-  const [session, chunks] = readSession(conf, vars);
+  const now = time();
+  const [session, chunks] = readSession(conf, vars, false, now);
   if (session === undefined) return startLogin(conf, vars);
   let current: Session | undefined = session;
   let cookies: string[] | undefined;
-  if (conf.refresh && session.rt !== undefined && session.ate !== undefined && time() >= session.ate - conf.refresh_leeway) {
+  if (conf.refresh && session.rt !== undefined && session.ate !== undefined && now >= session.ate - conf.refresh_leeway) {
     cookies = [];
     current = refreshSession(conf, session, chunks, cookies);
     if (current === undefined) return startLogin(conf, vars);
-  } else if (needsRenewal(conf, session)) {
+  } else if (needsRenewal(conf, session, now)) {
     cookies = [];
     const renewed: Session = { sub: session.sub, c: session.c, exp: session.exp, t: 0, at: session.at, ate: session.ate, rt: session.rt, idt: session.idt };
     const err = writeSession(conf, renewed, cookies, chunks);

@@ -87,16 +87,17 @@ export function openSession(this: void, conf: OidcConfig, value: string): Sessio
 /**
  * The request's session, or nil when there is none or it is altered, unreadable, expired or
  * idle too long; and how many cookies it occupies (so they can be replaced or cleared).
- * With `evenExpired`, an authentic but expired session is returned too (for logout).
+ * With `evenExpired`, an authentic but expired session is returned too (for logout). `now`
+ * (ngx.time()) may be given by a caller that has it already.
  */
-export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpired?: boolean): LuaMultiReturn<[Session | undefined, number]> {
+export function readSession(this: void, conf: OidcConfig, vars: NgxVar, evenExpired?: boolean, now?: number): LuaMultiReturn<[Session | undefined, number]> {
   const [value, chunks] = rawCookie(conf, vars);
   if (value === undefined) return $multi(undefined, chunks);
   const session = openSession(conf, value);
   if (session === undefined || evenExpired === true) return $multi(session, chunks);
-  const now = time();
+  const t = now ?? time();
   const idle = conf.cookie.idle_timeout;
-  if (now >= session.exp || (idle > 0 && now >= session.t + idle)) return $multi(undefined, chunks);
+  if (t >= session.exp || (idle > 0 && t >= session.t + idle)) return $multi(undefined, chunks);
   return $multi(session, chunks);
 }
 
@@ -130,8 +131,8 @@ export function clearSession(this: void, conf: OidcConfig, out: string[], chunks
   clearChunked(out, conf.cookieName, conf.cookieAttributes, chunks < 1 ? 1 : chunks);
 }
 
-/** Whether the session's cookie should be written again so the idle timeout starts over. */
-export function needsRenewal(this: void, conf: OidcConfig, session: Session): boolean {
+/** Whether the session's cookie should be written again (at `now`) so the idle timeout starts over. */
+export function needsRenewal(this: void, conf: OidcConfig, session: Session, now: number): boolean {
   const idle = conf.cookie.idle_timeout;
-  return idle > 0 && time() - session.t >= idle / 4;
+  return idle > 0 && now - session.t >= idle / 4;
 }
