@@ -287,6 +287,14 @@ function killGroup(pid) {
 process.on("exit", () => {
   for (const nginx of running) killGroup(nginx.child.pid);
 });
+// A signal ends the process without "exit" handlers: kill our nginx first. When nobody else
+// listens for the signal, exit as the default action would.
+for (const [signal, number] of /** @type {const} */ ([["SIGINT", 2], ["SIGTERM", 15], ["SIGHUP", 1]])) {
+  process.on(signal, () => {
+    for (const nginx of running) killGroup(nginx.child.pid);
+    if (process.listenerCount(signal) === 1) process.exit(128 + number);
+  });
+}
 
 /**
  * Starts nginx with the options and waits until every listening port answers.
