@@ -21,15 +21,22 @@ const SHAPES: Record<string, string> = {
       if (dict === undefined) return;
       const [value, flags] = dict.get("k");
       const [total, err] = dict.incr("k", 1, 0);
-      ngx.say(value, flags, total, err);
+      const [ok, setErr, forcible] = dict.safe_set("k", 1, 60);
+      const keys = dict.get_keys(0);
+      dict.delete("k");
+      ngx.say(value, flags, total, err, ok, setErr, forcible, keys.length, dict.free_space());
     }`,
   regex: `
+    import * as ngx_re from "ngx.re";
     export function first(this: void, subject: string) {
       const [m, err] = ngx.re.match(subject, "^a(b)", "jo");
       if (m === undefined) return err;
       const [replaced, count] = ngx.re.gsub(subject, "b", "c", "jo");
       const [from, to] = ngx.re.find(subject, "b", "jo");
-      return [m[1], replaced, count, from, to];
+      const [once] = ngx.re.sub(subject, "b", "c", "jo");
+      const [iterator] = ngx.re.gmatch(subject, "b", "jo");
+      const [parts] = ngx_re.split(subject, ",", "jo");
+      return [m[1], replaced, count, from, to, once, iterator, parts];
     }`,
   cosocket: `
     export function fetchOne(this: void) {
@@ -39,6 +46,10 @@ const SHAPES: Record<string, string> = {
       if (ok === undefined) return err;
       const [line] = sock.receive("*l");
       sock.setkeepalive(10000, 16);
+      const udp = ngx.socket.udp();
+      udp.setpeername("127.0.0.1", 514);
+      udp.send("x");
+      udp.close();
       return line;
     }`,
   lrucache: `
@@ -69,8 +80,24 @@ const SHAPES: Record<string, string> = {
     export function run(this: void, pem: string) {
       const [cert, err] = ssl.parse_pem_cert(pem);
       const [ok] = sema!.wait(1);
+      sema!.post(1);
       const buffer = ffi.new("char[?]", 16);
       return [cert, err, ok, cjson.null, ffi.string(buffer, 4)];
+    }`,
+  ssl: `
+    import * as ssl from "ngx.ssl";
+    import * as ocsp from "ngx.ocsp";
+    export function handshake(this: void, certPem: string, keyPem: string) {
+      const [name] = ssl.server_name();
+      ssl.clear_certs();
+      const [cert] = ssl.parse_pem_cert(certPem);
+      const [key] = ssl.parse_pem_priv_key(keyPem);
+      if (cert === undefined || key === undefined) return ngx.exit(ngx.ERROR);
+      const [ok, err] = ssl.set_cert(cert);
+      ssl.set_priv_key(key);
+      const [der] = ssl.cert_pem_to_der(certPem);
+      const [url] = ocsp.get_ocsp_responder_from_der_chain(der!);
+      return [name, ok, err, url];
     }`,
   string_buffer: `
     import * as buffer from "string.buffer";
@@ -110,6 +137,14 @@ const MISUSE: Record<string, { code: string; error: RegExp }> = {
   detached_lrucache_method: {
     code: "import * as lrucache from \"resty.lrucache\";\nconst [cache] = lrucache.new<number>(1);\nconst get = cache!.get;\nget(\"k\");",
     error: /'this' context of type 'void' is not assignable to method's 'this' of type 'LruCache<number>'/,
+  },
+  detached_semaphore_method: {
+    code: "import * as semaphore from \"ngx.semaphore\";\nconst [sema] = semaphore.new(0);\nconst wait = sema!.wait;\nwait(1);",
+    error: /'this' context of type 'void' is not assignable to method's 'this' of type 'Semaphore'/,
+  },
+  ssl_key_as_cert: {
+    code: "import * as ssl from \"ngx.ssl\";\nconst [key] = ssl.parse_pem_priv_key(\"pem\");\nssl.set_cert(key!);",
+    error: /not assignable to parameter of type 'ParsedCert'/,
   },
   unknown_shared_dict: { code: "ngx.shared.not_declared;", error: /Property 'not_declared' does not exist on type 'NgxShared'/ },
   readonly_constant: { code: "ngx.HTTP_OK = 201;", error: /Cannot assign to 'HTTP_OK' because it is a read-only property/ },
@@ -170,12 +205,20 @@ describe("compiled call shapes", () => {
     expect(compiled.lua.shared_dict).toContain("local dict = ngx.shared.compile_counts");
     expect(compiled.lua.shared_dict).toContain("local value, flags = dict:get(\"k\")");
     expect(compiled.lua.shared_dict).toContain("local total, err = dict:incr(\"k\", 1, 0)");
+    expect(compiled.lua.shared_dict).toContain("local ok, setErr, forcible = dict:safe_set(\"k\", 1, 60)");
+    expect(compiled.lua.shared_dict).toContain("local keys = dict:get_keys(0)");
+    expect(compiled.lua.shared_dict).toContain("dict:delete(\"k\")");
+    expect(compiled.lua.shared_dict).toContain("dict:free_space()");
   });
 
   it("calls ngx.re functions with a dot, captures indexed as in Lua", () => {
     expect(compiled.lua.regex).toContain("local m, err = ngx.re.match(subject, \"^a(b)\", \"jo\")");
     expect(compiled.lua.regex).toContain("local replaced, count = ngx.re.gsub(subject, \"b\", \"c\", \"jo\")");
     expect(compiled.lua.regex).toContain("local from, to = ngx.re.find(subject, \"b\", \"jo\")");
+    expect(compiled.lua.regex).toContain("local once = ngx.re.sub(subject, \"b\", \"c\", \"jo\")");
+    expect(compiled.lua.regex).toContain("local iterator = ngx.re.gmatch(subject, \"b\", \"jo\")");
+    expect(compiled.lua.regex).toContain("local ngx_re = require(\"ngx.re\")");
+    expect(compiled.lua.regex).toContain("local parts = ngx_re.split(subject, \",\", \"jo\")");
     expect(compiled.lua.regex).toContain("m[1]");
   });
 
@@ -185,6 +228,10 @@ describe("compiled call shapes", () => {
     expect(compiled.lua.cosocket).toContain("local ok, err = sock:connect(\"127.0.0.1\", 80)");
     expect(compiled.lua.cosocket).toContain("local line = sock:receive(\"*l\")");
     expect(compiled.lua.cosocket).toContain("sock:setkeepalive(10000, 16)");
+    expect(compiled.lua.cosocket).toContain("local udp = ngx.socket.udp()");
+    expect(compiled.lua.cosocket).toContain("udp:setpeername(\"127.0.0.1\", 514)");
+    expect(compiled.lua.cosocket).toContain("udp:send(\"x\")");
+    expect(compiled.lua.cosocket).toContain("udp:close()");
   });
 
   it("calls lrucache's constructor with a dot and its instance with a colon", () => {
@@ -209,11 +256,27 @@ describe("compiled call shapes", () => {
     expect(lua).toContain("local list = newTable(8, 0)");
     expect(lua).toContain("clearTable(list)");
     expect(lua).toContain("local cert, err = ssl.parse_pem_cert(pem)");
+    expect(lua).toContain("local sema = semaphore.new(0)");
     expect(lua).toContain("local ok = sema:wait(1)");
+    expect(lua).toContain("sema:post(1)");
     expect(lua).toContain("ffi.new(\"char[?]\", 16)");
     expect(lua).toContain("ffi.string(buffer, 4)");
     expect(lua).toContain("cjson.null");
     expect(lua).not.toContain("@NoResolution");
+  });
+
+  it("calls ngx.ssl and ngx.ocsp functions with a dot and destructures their results", () => {
+    const lua = compiled.lua.ssl;
+    expect(lua).toContain("local ssl = require(\"ngx.ssl\")");
+    expect(lua).toContain("local name = ssl.server_name()");
+    expect(lua).toContain("ssl.clear_certs()");
+    expect(lua).toContain("local cert = ssl.parse_pem_cert(certPem)");
+    expect(lua).toContain("local key = ssl.parse_pem_priv_key(keyPem)");
+    expect(lua).toContain("local ok, err = ssl.set_cert(cert)");
+    expect(lua).toContain("ssl.set_priv_key(key)");
+    expect(lua).toContain("local der = ssl.cert_pem_to_der(certPem)");
+    expect(lua).toContain("local url = ocsp.get_ocsp_responder_from_der_chain(der)");
+    expect(lua).not.toMatch(/ssl:|ocsp:/);
   });
 
   it("calls string.buffer methods with a colon, chained, and its length as #", () => {
