@@ -1,13 +1,17 @@
 // The resty-ts CLI on a user's project: `new` scaffolds, `build` builds with resty-ts'
-// guarantees (and fails on a diagnostic or a global write), `check` reports with file:line.
+// guarantees (and fails on a diagnostic, a global write, a module outside plugins.* or an
+// unresolved Lua module).
 import { afterAll, describe, expect, it } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { tempProject, ROOT } from "./project";
 
 const project = tempProject();
 afterAll(() => project.remove());
+// Held in a variable: scripts/ is outside test/ (and its type-check program).
+const buildScript = join(ROOT, "scripts", "build.mjs");
+const { checkOutput } = await import(buildScript);
 
 describe("resty-ts new", () => {
   it("scaffolds a plugin, its test, its spec and the project files", () => {
@@ -73,5 +77,24 @@ describe("resty-ts build", () => {
     const { status, output } = project.cli("build", "broken");
     expect(status).toBe(1);
     expect(output).toMatch(/plugins\/broken\/main\.lua: writes the global variable "hits"/);
+  });
+
+  it("fails when a plugin pulls in a module outside plugins.* (it would collide with other Lua)", { timeout: 120_000 }, () => {
+    project.write("helpers.ts", "export const shared = 1;\n");
+    project.write("plugins/broken/main.ts", 'import { shared } from "../../helpers";\nconst plugin: Plugin = { name: "broken" };\nexport = [plugin, shared];\n');
+    const { status, output } = project.cli("build", "broken");
+    rmSync(join(project.dir, "build", "lua", "helpers.lua"), { force: true });
+    expect(status).toBe(1);
+    expect(output).toMatch(/helpers\.lua: module outside plugins\//);
+  });
+
+  it("fails on a Lua module TSTL cannot resolve, and on an @NoResolution: marker in the output", { timeout: 120_000 }, () => {
+    project.write("plugins/broken/http.d.ts", 'declare module "resty.http" { export function request(this: void): unknown; }\n');
+    project.write("plugins/broken/main.ts", 'import * as http from "resty.http";\nconst plugin: Plugin = { name: "broken" };\nexport = [plugin, http];\n');
+    const { status, output } = project.cli("build", "broken");
+    expect(status).toBe(1);
+    expect(output).toMatch(/Could not resolve lua source files for require path 'resty\.http'/);
+    project.write("marker/plugins/x.lua", 'local m = require("@NoResolution:resty.http")\nreturn m\n');
+    expect(checkOutput(join(project.dir, "marker"))).toEqual(["plugins/x.lua: contains an @NoResolution: marker OpenResty cannot load"]);
   });
 });
