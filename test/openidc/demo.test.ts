@@ -10,6 +10,9 @@ interface Demo {
   setup(ctx: { port: number }): Promise<{ stop(): Promise<void>; config: Record<string, unknown> }>;
 }
 
+// Imported by a computed name: the test TypeScript project does not take in demo/.
+const DEMO_MODULE = "../../demo/openidc.mjs";
+
 let nginx: Nginx | undefined;
 let stopOp: (() => Promise<void>) | undefined;
 let base: string;
@@ -17,7 +20,7 @@ let base: string;
 beforeAll(async () => {
   // The demo OP's port is read when the module loads; a free one keeps clear of a running `npm start`.
   process.env.OPENIDC_DEMO_OP_PORT = String(await freePort());
-  const demo = (await import("../../demo/openidc.mjs")).default as Demo;
+  const demo = (await import(DEMO_MODULE)).default as Demo;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const { stop, config } = await demo.setup({ port });
