@@ -5,6 +5,7 @@ import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { INGRESS_PHASE_HOOKS, freePort, type Nginx } from "../../harness/nginx.mjs";
 import { makePki, type TestPki } from "./tls";
 import { baseConfig, gatewayPort, startGateway } from "./gateway";
+import { sealSession } from "./sealed_cookie.mjs";
 
 let pki: TestPki;
 let nginx: Nginx | undefined;
@@ -140,6 +141,28 @@ describe("openidc fails closed", () => {
     // log line for six refused requests.
     expect(count(log, /connect\(\) failed \(111: Connection refused\)/)).toBe(1);
     expect(count(log, /openidc: OpenID Provider unavailable, answering 503/)).toBe(1);
+  });
+
+  it("keeps a session whose token cannot be refreshed while the token lasts, then answers 503", async () => {
+    const port = await gatewayPort();
+    const dead = await freePort();
+    const config = baseConfig(port, `https://127.0.0.1:${dead}`, { refresh: true, forward_access_token: true, refresh_leeway: 60, failure_backoff: 30, timeout: 1000 });
+    nginx = await startGateway(pki, port, config, { allowLog: [/openidc: OpenID Provider unavailable for refresh/, /connect\(\) failed/] });
+    const now = Math.floor(Date.now() / 1000);
+    const cookie = (ate: number) => `resty_ts_session=${sealSession(config.session_secret as string, "resty_ts_session", {
+      sub: "alice", c: { sub: "alice" }, exp: now + 3600, t: now, at: "access-token-still-valid", ate, rt: "refresh-token" })}`;
+    // Due for refresh (within refresh_leeway) but still valid: the request goes on with it.
+    const lasting = cookie(now + 30);
+    for (let i = 0; i < 3; i++) {
+      const response = await nginx.fetch("/app", { headers: { cookie: lasting } });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { headers: Record<string, string> }).headers.authorization).toBe("Bearer access-token-still-valid");
+    }
+    // Expired and not refreshable: 503, never the stale token.
+    for (let i = 0; i < 3; i++) expect((await nginx.fetch("/app", { headers: { cookie: cookie(now - 5) } })).status).toBe(503);
+    const log = nginx.errorLog();
+    expect(count(log, /openidc: refresh failed, keeping the current access token: cannot fetch/)).toBe(1);
+    expect(count(log, /openidc: OpenID Provider unavailable for refresh, answering 503/)).toBe(1);
   });
 
   it("refuses a TLS peer that lua_ssl_trusted_certificate does not vouch for", async () => {
