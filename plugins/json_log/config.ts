@@ -13,6 +13,16 @@ const headerName = schema.custom<string>("a header name (letters, digits, -, _)"
 
 const queryName = schema.str({ nonEmpty: true });
 
+/** A name of `defaults` (compared in lower case): what `unredact_*` may take off. */
+function oneOfDefaults(this: void, defaults: string[]) {
+  return schema.custom<string>(`one of ${table.concat(defaults, ", ")}`, (value) => {
+    if (type(value) !== "string") return undefined;
+    const lowered = string.lower(value as string);
+    for (const name of defaults) if (name === lowered) return lowered;
+    return undefined;
+  });
+}
+
 /** A user field: the value is `$variable` or the name of a built-in field. */
 const field = schema.record({
   name: schema.str({ nonEmpty: true }),
@@ -53,13 +63,44 @@ export const parse = schema.record({
     retry_delay: schema.num({ default: 1, min: 0.01, max: 600 }),
   }),
   include_headers: schema.optional(schema.list(headerName)),
-  redact_headers: schema.list(headerName, { default: DEFAULT_REDACT_HEADERS }),
-  redact_query: schema.list(queryName, { default: DEFAULT_REDACT_QUERY }),
+  // Added to the defaults; taking a default off takes the explicit unredact_* key.
+  redact_headers: schema.list(headerName),
+  unredact_headers: schema.list(oneOfDefaults(DEFAULT_REDACT_HEADERS)),
+  redact_query: schema.list(queryName),
+  unredact_query: schema.list(oneOfDefaults(DEFAULT_REDACT_QUERY)),
   max_value_bytes: schema.num({ default: 4096, min: 16, max: 1048576, integer: true }),
 });
 
 /** The checked section. */
 export type JsonLogConfig = schema.Parsed<typeof parse>;
+
+/** `defaults` without the names in `removed`, then `added` (all lower case). */
+function merged(this: void, defaults: string[], added: string[], removed: string[]): string[] {
+  const out: string[] = [];
+  for (const name of defaults) {
+    let keep = true;
+    for (const gone of removed) if (gone === name) keep = false;
+    if (keep) out.push(name);
+  }
+  for (const name of added) out.push(string.lower(name));
+  return out;
+}
+
+/** The header names to redact: the defaults, less `unredact_headers`, plus `redact_headers`. */
+export function redactedHeaders(this: void, config: JsonLogConfig): string[] {
+  return merged(DEFAULT_REDACT_HEADERS, config.redact_headers, config.unredact_headers);
+}
+
+/** The query parameter names to redact, likewise. */
+export function redactedQuery(this: void, config: JsonLogConfig): string[] {
+  return merged(DEFAULT_REDACT_QUERY, config.redact_query, config.unredact_query);
+}
+
+/** The first name found in both lists, or nil. */
+function overlap(this: void, a: string[], b: string[]): string | undefined {
+  for (const x of a) for (const y of b) if (string.lower(x) === y) return y;
+  return undefined;
+}
 
 /**
  * Checks what the schema cannot see alone (which keys the format and sink need); returns
@@ -78,6 +119,10 @@ export function crossCheck(this: void, config: JsonLogConfig): string | undefine
   if (config.sink === "http" && config.http.url === undefined) {
     return 'key "http.url": expected an http:// or https:// URL when sink is "http", found nothing';
   }
+  const header = overlap(config.redact_headers, config.unredact_headers);
+  if (header !== undefined) return `key "unredact_headers": "${header}" is also in redact_headers; name it in one list`;
+  const query = overlap(config.redact_query, config.unredact_query);
+  if (query !== undefined) return `key "unredact_query": "${query}" is also in redact_query; name it in one list`;
   if (string.find(config.variable, "^[%w_]+$")[0] === undefined) {
     return `key "variable": expected an nginx variable name (letters, digits, _), found ${schema.describe(config.variable)}`;
   }

@@ -21,8 +21,6 @@ export interface Encoder {
   readonly includeHeaders: string[] | undefined;
   /** Longer string values are cut (see json.truncate). */
   readonly maxValueBytes: number;
-  /** Whether any cookie name needs redacting inside a Cookie header that is not redacted whole. */
-  readonly cookieRedaction: boolean;
 }
 
 const REDACTED_JSON = `"${REDACTED}"`;
@@ -65,7 +63,7 @@ function headerPiece(this: void, encoder: Encoder, name: string, value: string |
   const key = quote(name, encoder.maxValueBytes);
   if (type(value) === "string") {
     const text = value as string;
-    if (name === "cookie" && encoder.cookieRedaction) return `${key}:${quote(redactCookies(text, encoder.redaction.cookies), encoder.maxValueBytes)}`;
+    if (name === "cookie" || name === "set-cookie") return `${key}:${quote(redactCookies(text, encoder.redaction.cookies), encoder.maxValueBytes)}`;
     const piece = `${key}:${quote(text, encoder.maxValueBytes)}`;
     if (text.length <= MEMO_BYTES && text.length <= encoder.maxValueBytes) {
       if (pieceCount >= PIECE_LIMIT) {
@@ -83,7 +81,7 @@ function headerPiece(this: void, encoder: Encoder, name: string, value: string |
     return piece;
   }
   const list = value as string[];
-  if (name === "cookie" && encoder.cookieRedaction) {
+  if (name === "cookie" || name === "set-cookie") {
     const redacted: string[] = [];
     for (const i of $range(1, list.length)) redacted[i - 1] = redactCookies(list[i - 1], encoder.redaction.cookies);
     return `${key}:${listOf(redacted, encoder.maxValueBytes)}`;

@@ -1,7 +1,7 @@
 // What goes into a log entry: the `ingress` and `ecs` field sets, the user's `fields`, and the
 // Plan they compile to at init (the variable names to read, each field's kind and key prefix).
 // Pure Lua (no ngx).
-import { nameSet, type NameSet } from "./query";
+import { nameSet, isListedCookie, type NameSet } from "./query";
 
 /** How a field's JSON value is made. */
 export const enum Kind {
@@ -189,12 +189,13 @@ function variableField(this: void, key: string, name: string, asNumber: boolean,
   if (headerName !== undefined) {
     const dashed = string.gsub(headerName, "_", "-")[0];
     if (redaction.headers.get(dashed) === true) return { key, kind: Kind.Const, constant: "REDACTED" };
-    if (dashed === "cookie") return { key, kind: Kind.Cookie, source: name };
+    // Session cookies stay hidden in a Cookie / Set-Cookie header that is logged.
+    if (dashed === "cookie" || dashed === "set-cookie") return { key, kind: Kind.Cookie, source: name };
   }
   const [argName] = string.match(lowerName, "^arg_(.+)$");
   if (argName !== undefined && redaction.query.get(argName) === true) return { key, kind: Kind.Const, constant: "REDACTED" };
   const [cookieName] = string.match(name, "^cookie_(.+)$");
-  if (cookieName !== undefined && (redaction.headers.get("cookie") === true || redaction.cookies.get(cookieName) === true)) {
+  if (cookieName !== undefined && (redaction.headers.get("cookie") === true || isListedCookie(cookieName, redaction.cookies))) {
     return { key, kind: Kind.Const, constant: "REDACTED" };
   }
   return { key, kind: asNumber ? Kind.Num : Kind.Str, source: name };

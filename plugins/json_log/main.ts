@@ -2,7 +2,7 @@
 // access_log), a file or an HTTP collector. Phase handlers only; see the sibling modules.
 import * as config from "../lib/config";
 import { clientIp } from "../lib/client";
-import { parse, crossCheck, type JsonLogConfig } from "./config";
+import { parse, crossCheck, redactedHeaders, redactedQuery, type JsonLogConfig } from "./config";
 import { compile, ingressSpecs, userSpecs, redaction, ECS, type FieldSpec } from "./fields";
 import { type Encoder } from "./entry";
 import { compileBuilder, type Builder } from "./codegen";
@@ -29,7 +29,7 @@ function sessionCookieName(this: void): string {
 
 /** Builds the encoder from a checked config, or returns the problem. */
 function makeEncoder(this: void, settings: JsonLogConfig): LuaMultiReturn<[Encoder, undefined] | [undefined, string]> {
-  const redact = redaction(settings.redact_headers, settings.redact_query, sessionCookieName());
+  const redact = redaction(redactedHeaders(settings), redactedQuery(settings), sessionCookieName());
   let specs: FieldSpec[];
   if (settings.format === "ingress") {
     specs = ingressSpecs();
@@ -45,7 +45,6 @@ function makeEncoder(this: void, settings: JsonLogConfig): LuaMultiReturn<[Encod
     redaction: redact,
     includeHeaders: settings.include_headers,
     maxValueBytes: settings.max_value_bytes,
-    cookieRedaction: redact.headers.get("cookie") !== true,
   }, undefined);
 }
 

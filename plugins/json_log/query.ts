@@ -163,27 +163,36 @@ export function redactRequestLine(this: void, line: string | undefined, redact: 
   return redacted === target ? line : `${sub(line, 1, targetStart)}${redacted}${rest}`;
 }
 
-/** Whether a cookie name is one of `names` or a chunk of one (`name_2`, `name_3`, ...). */
-function isListedCookie(this: void, name: string, names: NameSet): boolean {
+/**
+ * Whether a cookie name is one of `names` or starts with one followed by `_`: the openidc
+ * session cookie `name`, its chunks `name_2`, ... and its login-flow cookies `name_login_<id>`
+ * (a prefix match, so a cookie openidc adds later is covered too).
+ */
+export function isListedCookie(this: void, name: string, names: NameSet): boolean {
   if (names.get(name) === true) return true;
-  const [base] = match(name, "^(.+)_%d+$");
-  return base !== undefined && names.get(base) === true;
+  let [underscore] = find(name, "_", 2, true);
+  while (underscore !== undefined) {
+    if (names.get(sub(name, 1, underscore - 1)) === true) return true;
+    [underscore] = find(name, "_", underscore + 1, true);
+  }
+  return false;
 }
 
 /**
- * A Cookie header value with the values of cookies named in `names` (exact, case-sensitive, as
- * browsers send them) or chunks of them (`name_2`, ...) replaced by REDACTED. Unchanged when
- * none is present.
+ * A Cookie (or Set-Cookie) header value with the values of cookies listed in `names` (see
+ * isListedCookie; names are case-sensitive, as browsers send them) replaced by REDACTED.
+ * Pieces are split at `;` and at `,` (how nginx joins repeated Set-Cookie headers), so a
+ * cookie after an attribute list is seen too. Unchanged when none is present.
  */
 export function redactCookies(this: void, header: string, names: NameSet): string {
   let changed = false;
   const parts: string[] = [];
   let position = 1;
   const length = header.length;
-  while (position <= length) {
-    let [semicolon] = find(header, ";", position, true);
-    if (semicolon === undefined) semicolon = length + 1;
-    const part = sub(header, position, semicolon - 1);
+  while (position <= length + 1) {
+    let [separator] = find(header, "[;,]", position);
+    if (separator === undefined) separator = length + 1;
+    const part = sub(header, position, separator - 1);
     const [prefix, name] = match(part, "^(%s*([^=%s]+)%s*=)");
     if (name !== undefined && isListedCookie(name, names)) {
       parts[parts.length] = `${prefix}${REDACTED}`;
@@ -191,9 +200,10 @@ export function redactCookies(this: void, header: string, names: NameSet): strin
     } else {
       parts[parts.length] = part;
     }
-    position = semicolon + 1;
+    if (separator <= length) parts[parts.length] = sub(header, separator, separator);
+    position = separator + 1;
   }
-  return changed ? concat(parts, ";") : header;
+  return changed ? concat(parts) : header;
 }
 
 /** A set of lower-cased names. */

@@ -80,6 +80,32 @@ describe("entry.build", function()
     local enc = encoder(fields.ingressSpecs(), false, { redact = { "authorization" } })
     local e = cjson.decode(entry.build(enc, {}, { cookie = "a=1; sess=secret; sess_2=more" }, nil))
     assert.equal("a=1; sess=REDACTED; sess_2=REDACTED", e.headers.cookie)
+    e = cjson.decode(entry.build(enc, {}, { cookie = { "sess_login_ab12=f", "k=v" } }, nil))
+    assert.same({ "sess_login_ab12=REDACTED", "k=v" }, e.headers.cookie)
+  end)
+
+  it("redacts the session cookie inside a logged Set-Cookie request header too", function()
+    local enc = encoder(fields.ingressSpecs(), false, { redact = { "authorization" } })
+    local e = cjson.decode(entry.build(enc, {}, { ["set-cookie"] = "sess_3=x; Path=/" }, nil))
+    assert.equal("sess_3=REDACTED; Path=/", e.headers["set-cookie"])
+  end)
+
+  it("user fields: session cookie chunks and login cookies by prefix, Set-Cookie variables", function()
+    local redact = fields.redaction({ "authorization" }, {}, "sess")
+    local specs = fields.userSpecs({
+      { name = "c2", value = "$cookie_sess_2" },
+      { name = "cl", value = "$cookie_sess_login_9f" },
+      { name = "other", value = "$cookie_theme" },
+      { name = "sc", value = "$sent_http_set_cookie" },
+      { name = "hc", value = "$http_cookie" },
+    }, redact)
+    local enc = encoder(specs, false)
+    local vals = values(enc, { cookie_sess_2 = "secret2", cookie_sess_login_9f = "secret3", cookie_theme = "dark",
+      sent_http_set_cookie = "a=1; Path=/, sess=secret4; HttpOnly", http_cookie = "sess_login_1=secret5; a=1" })
+    local line = entry.build(enc, vals, nil, nil)
+    assert.is_nil(line:find("secret"))
+    assert.same({ c2 = "REDACTED", cl = "REDACTED", other = "dark", sc = "a=1; Path=/, sess=REDACTED; HttpOnly",
+      hc = "sess_login_1=REDACTED; a=1" }, cjson.decode(line))
   end)
 
   it("logs only included headers", function()

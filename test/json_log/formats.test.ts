@@ -226,20 +226,50 @@ describe("json_log under ingress-nginx's own loading", () => {
 });
 
 describe("json_log redaction", () => {
-  it("redacts the openidc session cookie (configured name, chunks) when Cookie itself is logged", async () => {
-    nginx = await startLogging(
-      { redact_headers: ["authorization", "x-api-key"], redact_query: ["password"] },
-      { config: { openidc: { cookie: { name: "my_sess" } } } },
-    );
-    await (await nginx.fetch("/r?password=p1&code=c1", {
-      headers: { Cookie: "theme=dark; my_sess=s3cr3t; my_sess_2=m0re", "X-Api-Key": "k3y", Authorization: "x" },
+  it("redact_headers / redact_query add to the defaults, which stay redacted", async () => {
+    nginx = await startLogging({ redact_headers: ["X-Api-Key"], redact_query: ["password"] });
+    await (await nginx.fetch("/r?password=p1&code=c1&access_token=t1&keep=k", {
+      headers: { Cookie: "theme=dark", "X-Api-Key": "k3y", Authorization: "Bearer a1", "Proxy-Authorization": "Basic p2", "Set-Cookie": "s=1", "X-Other": "o" },
     })).text();
     const [entry] = await waitForEntries(accessLog(nginx), 1);
     const headers = entry.headers as Record<string, unknown>;
-    expect(headers.cookie).toBe("theme=dark; my_sess=REDACTED; my_sess_2=REDACTED");
+    expect(headers).toMatchObject({
+      cookie: "REDACTED", "x-api-key": "REDACTED", authorization: "REDACTED", "proxy-authorization": "REDACTED",
+      "set-cookie": "REDACTED", "x-other": "o",
+    });
+    expect(entry.args).toEqual({ password: "REDACTED", code: "REDACTED", access_token: "REDACTED", keep: "k" });
+  });
+
+  it("redacts the openidc session cookie (configured name, chunks, login-flow cookies) when Cookie is unredacted", async () => {
+    nginx = await startLogging(
+      { redact_headers: ["x-api-key"], unredact_headers: ["cookie"], unredact_query: ["code"] },
+      { config: { openidc: { cookie: { name: "my_sess" } } } },
+    );
+    await (await nginx.fetch("/r?code=c1&id_token=i1", {
+      headers: { Cookie: "theme=dark; my_sess=s3cr3t; my_sess_2=m0re; my_sess_login_0a9f=fl0w", "X-Api-Key": "k3y", Authorization: "x" },
+    })).text();
+    const [entry] = await waitForEntries(accessLog(nginx), 1);
+    expect(JSON.stringify(entry)).not.toMatch(/s3cr3t|m0re|fl0w|k3y/);
+    const headers = entry.headers as Record<string, unknown>;
+    expect(headers.cookie).toBe("theme=dark; my_sess=REDACTED; my_sess_2=REDACTED; my_sess_login_0a9f=REDACTED");
     expect(headers["x-api-key"]).toBe("REDACTED");
     expect(headers.authorization).toBe("REDACTED");
-    expect(entry.args).toEqual({ password: "REDACTED", code: "c1" });
+    expect(entry.args).toEqual({ code: "c1", id_token: "REDACTED" });
+  });
+
+  it("redacts the default session cookie name without an openidc section", async () => {
+    nginx = await startLogging({ unredact_headers: ["cookie"] });
+    await (await nginx.fetch("/", { headers: { Cookie: "resty_ts_session=s3cr3t; resty_ts_session_3=m0re; a=b" } })).text();
+    const [entry] = await waitForEntries(accessLog(nginx), 1);
+    expect((entry.headers as Record<string, unknown>).cookie).toBe("resty_ts_session=REDACTED; resty_ts_session_3=REDACTED; a=b");
+  });
+
+  it("refuses unredacting a header that is not a default, naming the key", async () => {
+    const allow = [/plugin "json_log": invalid config: key "unredact_headers\[1\]"/];
+    nginx = await startLogging({ unredact_headers: ["x-api-key"] }, { allowLog: allow });
+    expect((await nginx.fetch("/", { headers: { Authorization: "s3cr3t" } })).status).toBe(200);
+    expect(nginx.errorLog()).toMatch(/key "unredact_headers\[1\]": expected one of authorization, proxy-authorization, cookie, set-cookie/);
+    expect(rawLines(accessLog(nginx)).every((line) => line.length === 0)).toBe(true);
   });
 
   it("logs only include_headers when given", async () => {
