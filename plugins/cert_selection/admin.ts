@@ -6,18 +6,18 @@
 //   DELETE <path>/<id>
 // Only API certificates (ids "api:<id>") can be changed here.
 import * as cjson from "cjson.safe";
-import * as ffi from "ffi";
 import * as store from "./store";
 import { check, type Certificate } from "./certificate";
 import { clientIp } from "../lib/client";
 import { cidrContains, type CidrSet } from "../lib/ip";
-import { readFile } from "./files";
+import { readFile, replaceFile } from "./files";
 
 /** The admin API as main.ts sets it up. */
 export interface AdminSettings {
   path: string;
   allow: CidrSet;
-  token?: string;
+  /** SHA-1 of the token callers must send (nil: no token needed); the token itself is not kept. */
+  tokenDigest?: string;
   /** Absolute path of the state file. */
   stateFile: string;
   dict: NgxSharedDict<string | number>;
@@ -26,11 +26,6 @@ export interface AdminSettings {
 const ID_PATTERN = "^[%w._-]+$";
 const MAX_ID = 200;
 const LOCK_KEY = "lock:admin";
-
-// The state file holds private keys: created readable by the worker user only.
-const [hasUmask] = pcall(ffi.cdef, "unsigned int umask(unsigned int mask);");
-const umask: ((this: void, mask: number) => number) | undefined = hasUmask ? ffi.C.umask : undefined;
-const OWNER_ONLY = 0o077;
 
 /** One certificate as the state file keeps it. */
 interface Saved {
@@ -67,7 +62,6 @@ function describeEntry(this: void, entry: Certificate): unknown {
   };
 }
 
-
 function requestBody(this: void): string | undefined {
   ngx.req.read_body();
   const data = ngx.req.get_body_data();
@@ -90,27 +84,9 @@ function savedList(this: void, id: string, replacement: Saved | undefined): Save
   return list;
 }
 
-/** Writes the state file atomically (a temporary file renamed over it). */
+/** Writes the state file atomically (see replaceFile): a crash never loses the store. */
 export function save(this: void, file: string, list: Saved[]): LuaMultiReturn<[true, undefined] | [undefined, string]> {
-  const text = listJson("certificates", list);
-  const temporary = `${file}.${ngx.worker.pid()}.tmp`;
-  // Nothing else runs in this worker between the two umask calls.
-  const previous = umask?.(OWNER_ONLY);
-  const [handle, openError] = io.open(temporary, "wb");
-  if (previous !== undefined) umask!(previous);
-  if (handle === undefined) return $multi(undefined, `cannot write ${temporary}: ${openError}`);
-  const [written, writeError] = handle.write(text);
-  handle.close();
-  if (written === undefined) {
-    os.remove(temporary);
-    return $multi(undefined, `cannot write ${temporary}: ${writeError}`);
-  }
-  const [renamed, renameError] = os.rename(temporary, file);
-  if (!renamed) {
-    os.remove(temporary);
-    return $multi(undefined, `cannot replace ${file}: ${renameError}`);
-  }
-  return $multi(true, undefined);
+  return replaceFile(file, listJson("certificates", list));
 }
 
 /** Whether a stored entry already is `certificate` (same PEM texts and given hosts). */
@@ -231,11 +207,12 @@ function put(this: void, settings: AdminSettings, id: string): void {
 function authorised(this: void, settings: AdminSettings): boolean {
   const ip = clientIp();
   if (ip === undefined || !cidrContains(settings.allow, ip)) return false;
-  if (settings.token === undefined) return true;
+  if (settings.tokenDigest === undefined) return true;
   const header = ngx.var.http_authorization;
   if (header === undefined || string.sub(header, 1, 7) !== "Bearer ") return false;
-  // Comparing digests: the time taken says nothing about the token's characters.
-  return ngx.sha1_bin(string.sub(header, 8)) === ngx.sha1_bin(settings.token);
+  // Comparing digests (interned strings: one pointer comparison), so the time taken says
+  // nothing about how many of the token's characters were right.
+  return ngx.sha1_bin(string.sub(header, 8)) === settings.tokenDigest;
 }
 
 /** Answers a request under the API path (`rest` is what follows the path). */

@@ -67,7 +67,8 @@ export function load(this: void, section: CertSelectionConfig, dict: NgxSharedDi
     // first), so the old workers serve every certificate until they exit.
     if (section.admin !== undefined) {
       const options = section.admin;
-      loaded.admin = { path: options.path, allow: options.allow, token: options.token, stateFile: resolve(options.state_file), dict };
+      const tokenDigest = options.token !== undefined ? ngx.sha1_bin(options.token) : undefined;
+      loaded.admin = { path: options.path, allow: options.allow, tokenDigest, stateFile: resolve(options.state_file), dict };
       admin.restore(loaded.admin.stateFile, dict);
     } else {
       store.removeSource(dict, "api");
@@ -80,7 +81,10 @@ export function load(this: void, section: CertSelectionConfig, dict: NgxSharedDi
   return loaded;
 }
 
-/** Sets the expiry gauge of every name served (when prometheus is on). */
+/**
+ * Sets the expiry gauge of every name served (when prometheus is on). A name no longer served
+ * keeps its last value: the metrics API cannot remove a series, and 0 would read as expired.
+ */
 export function exportExpiry(this: void): void {
-  for (const [, entry] of store.all()) for (const host of entry.hosts) expiry.set(entry.not_after, host);
+  for (const [host, notAfter] of store.servedExpiry()) expiry.set(notAfter, host);
 }

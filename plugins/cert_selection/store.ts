@@ -87,6 +87,24 @@ export function select(this: void, name: string): Slot | undefined {
   return lookup(index, name);
 }
 
+/** The earlier notAfter of a slot's certificates. */
+function slotExpiry(this: void, slot: Slot): number {
+  const rsa = slot.rsa?.not_after ?? math.huge;
+  const ecdsa = slot.ecdsa?.not_after ?? math.huge;
+  return rsa < ecdsa ? rsa : ecdsa;
+}
+
+/**
+ * Each name served (store form) and the earliest notAfter of the certificates serving it
+ * (those a name's higher-precedence source hides are not served, so not counted).
+ */
+export function servedExpiry(this: void): LuaTable<string, number> {
+  const result = new LuaTable<string, number>();
+  for (const [name, slot] of index.exact) result.set(name, slotExpiry(slot));
+  for (const [parent, slot] of index.wildcard) result.set(`*.${parent}`, slotExpiry(slot));
+  return result;
+}
+
 /** Every certificate this worker knows, by id. */
 export function all(this: void): LuaTable<string, Entry> {
   const result = new LuaTable<string, Entry>();

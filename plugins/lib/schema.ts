@@ -224,3 +224,17 @@ export function check<T>(this: void, parser: Parser<T>, section: unknown): LuaMu
   if (type(problem) === "table" && (problem as ConfigError).isConfigError === true) return $multi(undefined, explain(problem as ConfigError));
   return $multi(undefined, tostring(problem));
 }
+
+/**
+ * A secret string (a token, a password): checked like `str({ minLength })`, but an error
+ * message shows only its type or length, never the value, since config errors are logged.
+ */
+export function secret(this: void, minLength: number): Parser<string> {
+  const expected = `a secret string of at least ${minLength} bytes`;
+  return (value, key) => {
+    if (type(value) !== "string") return configError(key, expected, absent(value) ? "nothing" : `a ${type(value)}`);
+    const text = value as string;
+    if (text.length < minLength) return configError(key, expected, `a string of ${text.length} bytes (not shown)`);
+    return text;
+  };
+}

@@ -27,7 +27,8 @@ describe("cert_selection config", function()
       { { certificates = { { cert = "a.crt" } } }, 'key "certificates%[1%]%.key": expected a string' },
       { { certificates = { { cert = "a.crt", key = "a.key", hosts = {} } } }, 'certificates%[1%]%.hosts' },
       { { rescan_interval = 0 }, 'key "rescan_interval": expected a number of at least 1' },
-      { { admin = { token = "short" } }, 'key "admin%.token": expected a string of at least 16 bytes' },
+      { { admin = { token = "short" } }, 'key "admin%.token": expected a secret string of at least 16 bytes, found a string of 5 bytes %(not shown%)' },
+      { { admin = { token = 42 } }, 'key "admin%.token": expected a secret string of at least 16 bytes, found a number' },
       { { admin = { allow = { "10.0.0.300" } } }, 'key "admin%.allow%[1%]"' },
       { { default = { cert = "a.crt" } }, 'key "default%.key"' },
       { { reject_unknown = "yes" }, 'key "reject_unknown": expected true or false' },
@@ -38,5 +39,12 @@ describe("cert_selection config", function()
       assert.is_nil(section)
       assert.matches(case[2], err)
     end
+  end)
+
+  it("never shows the admin token in an error", function()
+    local _, err = schema.check(config.parser, { admin = { token = "too-short-tok" } })
+    assert.is_nil(err:find("too-short-tok", 1, true))
+    local _, err2 = schema.check(config.parser, { admin = { token = "a-long-enough-token", path = 1 } })
+    assert.is_nil(err2:find("a-long-enough-token", 1, true))
   end)
 end)

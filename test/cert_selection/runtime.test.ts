@@ -1,7 +1,7 @@
 // cert_selection's runtime sources in real nginx with 2 workers: the admin API (changes seen by
 // every worker, bad input answered 400, persistence across a restart) and the rescanned directory.
 import { describe, it, expect, afterEach } from "vitest";
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, copyFileSync, existsSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, readdirSync, copyFileSync, existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
@@ -52,6 +52,36 @@ async function everyWorker(port: number, servername: string, wanted: (seen: Seen
 }
 
 const named = (...names: string[]) => (seen: Seen) => JSON.stringify(seen.names) === JSON.stringify(names);
+
+/** The API's promise: a change is served by every worker within this long. */
+const BOUND_MS = 1000;
+
+/**
+ * Makes a change (committed when `change` resolves), then handshakes with both workers until
+ * each presents what `wanted` accepts. Fails when a handshake started more than BOUND_MS after
+ * the commit still got the old certificate, or when a worker never serves the new one.
+ */
+async function seenWithinBound(port: number, servername: string, wanted: (seen: Seen) => boolean, change: () => Promise<void>) {
+  await change();
+  const committed = Date.now();
+  const done = new Set<string>();
+  const late: string[] = [];
+  while (done.size < 2 && Date.now() < committed + 15000) {
+    const batch = await Promise.allSettled(Array.from({ length: 8 }, async () => {
+      const started = Date.now() - committed;
+      return { started, seen: await probe(port, servername, { request: true }) };
+    }));
+    for (const result of batch) {
+      if (result.status !== "fulfilled") continue;
+      const { started, seen } = result.value;
+      if (wanted(seen)) done.add(seen.worker ?? "?");
+      else if (started > BOUND_MS) late.push(`worker ${seen.worker} still served ${seen.names} ${started} ms after the change`);
+    }
+    if (done.size < 2) await sleep(20);
+  }
+  expect(late, servername).toEqual([]);
+  expect([...done].sort(), `both workers serve the change for ${servername}`).toEqual(["0", "1"]);
+}
 
 function api(path: string, init: RequestInit & { token?: string | null } = {}) {
   const headers = new Headers(init.headers);
@@ -111,6 +141,8 @@ describe("cert_selection: admin API", () => {
     expect(await old.json()).toMatchObject({ expired: true });
     await everyWorker(port, "x.apps.test", named("*.apps.test"));
     await everyWorker(port, "expired.test", named("expired.test"));
+    // Served by both workers, warned about once.
+    expect(nginx.errorLog().split("\n").filter((line) => /api:old for expired\.test expired at/.test(line))).toHaveLength(1);
     expect((await probe(port, "x.y.apps.test")).names).toEqual(["placeholder.invalid"]);
   });
 
@@ -161,6 +193,42 @@ describe("cert_selection: admin API", () => {
     expect((await api("")).status).toBe(200);
     // Other paths are not the API's.
     expect(await (await nginx.fetch("/.resty-ts/certificatesX")).text()).toBe("ok\n");
+    expect(nginx.errorLog()).not.toContain(TOKEN);
+    expect(nginx.errorLog()).not.toContain("wrong-token-0123456789");
+  });
+
+  it("makes each change effective in both workers within a second", async () => {
+    const state = join(stateDir(), "certs.json");
+    nginx = await startGateway(dir, adminSection(state), { workers: 2 });
+    const port = nginx.ports.tls;
+    const ok = async (response: Promise<Response>) => { expect((await response).status).toBe(200); };
+    await seenWithinBound(port, "alpha.test", named("alpha.test"), () => ok(put("alpha", { cert: alpha.certPem, key: alpha.keyPem })));
+    await seenWithinBound(port, "alpha.test", named("alpha.test", "alpha2.test"), () => ok(put("alpha", { cert: alpha2.certPem, key: alpha2.keyPem })));
+    await seenWithinBound(port, "alpha.test", named("placeholder.invalid"), () => ok(api("/alpha", { method: "DELETE" })));
+  });
+
+  it("replaces the state file atomically, and refuses a change it cannot persist", async () => {
+    const folder = stateDir();
+    const state = join(folder, "certs.json");
+    nginx = await startGateway(dir, adminSection(state), { workers: 2, allowLog: [/admin API: cannot write .*certs\.json\.\d+\.tmp: Permission denied/] });
+    expect((await put("beta", { cert: beta.certPem, key: beta.keyPem })).status).toBe(200);
+    const first = statSync(state).ino;
+    expect((await put("alpha", { cert: alpha.certPem, key: alpha.keyPem })).status).toBe(200);
+    // A new file renamed over the old one (a new inode), not the old one rewritten in place.
+    expect(statSync(state).ino).not.toBe(first);
+    expect(readdirSync(folder)).toEqual(["certs.json"]);
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+
+    // The workers (nobody) can no longer create the temporary file: 500, nothing changes.
+    chmodSync(folder, 0o555);
+    const before = readFileSync(state, "utf8");
+    const refusedChange = await api("/beta", { method: "DELETE" });
+    expect(refusedChange.status).toBe(500);
+    expect((await refusedChange.json()).error).toMatch(/could not be persisted: cannot write/);
+    expect(readFileSync(state, "utf8")).toBe(before);
+    expect(readdirSync(folder)).toEqual(["certs.json"]);
+    await everyWorker(nginx.ports.tls, "beta.test", named("beta.test"));
+    chmodSync(folder, 0o777);
   });
 
   it("persists changes and loads them again after a restart", async () => {
@@ -220,11 +288,29 @@ describe("cert_selection: directory", () => {
     chmodSync(join(watched, "beta-secret"), 0o755);
     copyFileSync(beta.cert, join(watched, "beta-secret", "tls.crt"));
     copyFileSync(beta.key, join(watched, "beta-secret", "tls.key"));
-    for (const f of ["alpha.crt", "alpha.key", "beta-secret/tls.crt", "beta-secret/tls.key"]) chmodSync(join(watched, f), 0o644);
+    // Refused at load: malformed PEM, an encrypted key (a Secret-style folder).
+    writeFileSync(join(watched, "broken.crt"), "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    copyFileSync(alpha.key, join(watched, "broken.key"));
+    const locked = makeCert(dir, "locked.test", { encrypted: true }, "locked");
+    mkdirSync(join(watched, "locked"));
+    chmodSync(join(watched, "locked"), 0o755);
+    copyFileSync(locked.cert, join(watched, "locked", "tls.crt"));
+    copyFileSync(locked.key, join(watched, "locked", "tls.key"));
+    for (const f of ["alpha.crt", "alpha.key", "beta-secret/tls.crt", "beta-secret/tls.key", "broken.crt", "broken.key", "locked/tls.crt", "locked/tls.key"]) {
+      chmodSync(join(watched, f), 0o644);
+    }
     nginx = await startGateway(dir, { directory: watched, rescan_interval: 1 }, { workers: 2, allowLog: [/cert_selection: refused/] });
     const port = nginx.ports.tls;
     expect((await probe(port, "alpha.test")).names).toEqual(["alpha.test"]);
     expect((await probe(port, "beta.test")).names).toEqual(["beta.test"]);
+    expect((await probe(port, "locked.test")).names).toEqual(["placeholder.invalid"]);
+    const linesAbout = (file: string) => nginx!.errorLog().split("\n").filter((l) => l.includes(`refused ${join(watched, file)}:`));
+    // Logged once at load (in the master); rescans of the unchanged files say nothing more.
+    await sleep(2500);
+    expect(linesAbout("broken.crt")).toHaveLength(1);
+    expect(linesAbout("broken.crt")[0]).toMatch(/malformed PEM certificate/);
+    expect(linesAbout("locked/tls.crt")).toHaveLength(1);
+    expect(linesAbout("locked/tls.crt")[0]).toMatch(/private key is encrypted/);
 
     // Replaced in place, the way the kubelet swaps a Secret's files.
     const staged = join(watched, ".staged.crt");
@@ -240,6 +326,14 @@ describe("cert_selection: directory", () => {
     await sleep(2500);
     expect(nginx.errorLog().split("\n").filter((l) => l.includes("beta-secret/tls.crt")).length).toBe(1);
     expect((await probe(port, "beta.test")).names).toEqual(["beta.test"]);
+
+    // A malformed certificate appearing later: one line naming it, nothing served for it.
+    writeFileSync(join(watched, "late.crt"), "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n");
+    copyFileSync(beta.key, join(watched, "late.key"));
+    chmodSync(join(watched, "late.crt"), 0o644);
+    chmodSync(join(watched, "late.key"), 0o644);
+    await eventually(async () => linesAbout("late.crt").length > 0, "the malformed pair is logged");
+    expect(linesAbout("late.crt")[0]).toMatch(/malformed PEM certificate/);
 
     // Removed: no longer served.
     rmSync(join(watched, "alpha.crt"));
