@@ -73,10 +73,8 @@ describe("resty-ts check: two calls deep through an import, and a plugin without
   });
 
   it("reports nothing for the same calls where they are allowed (access, timers started from log and init_worker)", () => {
+    // (The command's exit 0 and "no findings" line are the tutorial test's `npx resty-ts check`.)
     expect(checkProject({ projectDir: project.dir, plugins: ["good"] })).toEqual([]);
-    const { status, output } = project.cli("check", "good");
-    expect(output).toContain("resty-ts check: no findings");
-    expect(status).toBe(0);
   });
 });
 
