@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { INGRESS_PHASE_HOOKS, freePort, type Nginx } from "../../harness/nginx.mjs";
 import { makePki, type TestPki } from "./tls";
-import { baseConfig, gatewayPort, startGateway } from "./gateway";
+import { baseConfig, gatewayPort, serveDiscovery, startGateway } from "./gateway";
 import { sealSession } from "./sealed_cookie.mjs";
 
 let pki: TestPki;
@@ -97,14 +97,7 @@ describe("openidc fails closed", () => {
   it("answers 503 when the JWKS cannot be fetched though discovery works", async () => {
     const port = await gatewayPort();
     const dead = await freePort();
-    const { createServer } = await import("node:https");
-    const opServer = createServer({ cert: pki.cert, key: pki.key }, (_req, res) => {
-      const issuer = `https://127.0.0.1:${(opServer.address() as { port: number }).port}`;
-      res.setHeader("Content-Type", "application/json");
-      res.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `https://127.0.0.1:${dead}/jwks` }));
-    });
-    await new Promise<void>((resolve) => opServer.listen(0, "127.0.0.1", resolve));
-    const issuer = `https://127.0.0.1:${(opServer.address() as { port: number }).port}`;
+    const { issuer, close } = await serveDiscovery(pki, { jwks_uri: `https://127.0.0.1:${dead}/jwks` });
     try {
       nginx = await startGateway(pki, port, baseConfig(port, issuer, { failure_backoff: 30, timeout: 1000 }));
       for (let i = 0; i < 3; i++) {
@@ -115,7 +108,24 @@ describe("openidc fails closed", () => {
       expect(log).toMatch(new RegExp(`openidc: bearer token not checked, answering 503: signing keys unavailable: cannot fetch https://127.0.0.1:${dead}/jwks`));
       expect(count(log, /openidc: bearer token not checked/)).toBe(1);
     } finally {
-      opServer.close();
+      close();
+    }
+  });
+
+  it("logs out to post_logout_redirect_uri when the OP has no end_session_endpoint", async () => {
+    const port = await gatewayPort();
+    const { issuer, close } = await serveDiscovery(pki);
+    try {
+      const config = baseConfig(port, issuer);
+      nginx = await startGateway(pki, port, config);
+      const now = Math.floor(Date.now() / 1000);
+      const session = sealSession(config.session_secret as string, "resty_ts_session", { sub: "alice", c: { sub: "alice" }, exp: now + 600, t: now });
+      const out = await nginx.fetch("/openidc/logout", { headers: { cookie: `resty_ts_session=${session}` }, redirect: "manual" });
+      expect(out.status).toBe(302);
+      expect(out.headers.get("location")).toBe(config.post_logout_redirect_uri);
+      expect(out.headers.getSetCookie().some((c) => /^resty_ts_session=;.*Max-Age=0/.test(c))).toBe(true);
+    } finally {
+      close();
     }
   });
 

@@ -1,7 +1,7 @@
 // An nginx gateway with the openidc plugin in front of an upstream that echoes what it got,
 // and a small cookie-keeping HTTP agent that plays the browser against gateway and OP.
 import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { request as httpsRequest, createServer as createHttpsServer } from "node:https";
 import { startNginx, freePort, PHASE_HOOKS, type Nginx, type NginxOptions } from "../../harness/nginx.mjs";
 import type { TestPki } from "./tls";
 
@@ -158,4 +158,20 @@ export class Agent {
     }
     throw new Error(`no redirect to ${until} after 20 steps`);
   }
+}
+
+/**
+ * A bare-bones OP over TLS on loopback that serves only a discovery document: the standard
+ * members for its own issuer URL, then `members` (e.g. a jwks_uri on a dead port, or no
+ * end_session_endpoint). For the failure cases a real OP does not produce.
+ */
+export async function serveDiscovery(pki: TestPki, members: Record<string, unknown> = {}): Promise<{ issuer: string; close(): void }> {
+  let issuer = "";
+  const server = createHttpsServer({ cert: pki.cert, key: pki.key }, (_req, res) => {
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, ...members }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  issuer = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { issuer, close: () => { server.closeAllConnections(); server.close(); } };
 }
