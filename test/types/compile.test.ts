@@ -60,6 +60,12 @@ const SHAPES: Record<string, string> = {
       cache!.set(key, "v", 10);
       return value ?? stale;
     }`,
+  request_context: `
+    declare global { interface RequestContext { compileClient?: string } }
+    export function remember(this: void) {
+      ngx.ctx.compileClient = ngx.var.remote_addr;
+      return ngx.ctx.compileClient;
+    }`,
   request: `
     export function headers(this: void) {
       const [headers, truncated] = ngx.req.get_headers();
@@ -146,6 +152,8 @@ const MISUSE: Record<string, { code: string; error: RegExp }> = {
     code: "import * as ssl from \"ngx.ssl\";\nconst [key] = ssl.parse_pem_priv_key(\"pem\");\nssl.set_cert(key!);",
     error: /not assignable to parameter of type 'ParsedCert'/,
   },
+  unknown_ctx_field: { code: "ngx.ctx.notDeclared = 1;", error: /Property 'notDeclared' does not exist on type 'RequestContext'/ },
+  ctx_field_type: { code: "ngx.ctx.compileClient = 5;", error: /Type 'number' is not assignable to type 'string'/ },
   unknown_shared_dict: { code: "ngx.shared.not_declared;", error: /Property 'not_declared' does not exist on type 'NgxShared'/ },
   readonly_constant: { code: "ngx.HTTP_OK = 201;", error: /Cannot assign to 'HTTP_OK' because it is a read-only property/ },
   readonly_api_table: { code: "ngx.re = ngx.re;", error: /Cannot assign to 're' because it is a read-only property/ },
@@ -239,6 +247,11 @@ describe("compiled call shapes", () => {
     expect(compiled.lua.lrucache).toContain("local cache = lrucache.new(100)");
     expect(compiled.lua.lrucache).toContain("local value, stale = cache:get(key)");
     expect(compiled.lua.lrucache).toContain("cache:set(key, \"v\", 10)");
+  });
+
+  it("types ngx.ctx by the fields plugins declare (declaration merging) and indexes it as a table", () => {
+    expect(compiled.lua.request_context).toContain("ngx.ctx.compileClient = ngx.var.remote_addr");
+    expect(compiled.lua.request_context).toContain("return ngx.ctx.compileClient");
   });
 
   it("calls the ngx API with dots", () => {
