@@ -50,14 +50,24 @@ function ssl_client_hello(this: void): void {
   if (!isolate()) ngx.log(ngx.ERR, "resty-ts: cert_selection: cannot set the session id context; sessions may resume across names");
 }
 
+/** The store generation worker 0 last exported the expiry metric for. */
+let exported = -1;
+
+/** Worker 0 exports expiry for whatever it serves now (it may have synced in an admin request). */
+function exportIfChanged(this: void): void {
+  if (ngx.worker.id() !== 0 || store.servedGeneration() === exported) return;
+  exported = store.servedGeneration();
+  exportExpiry();
+}
+
 function syncTick(this: void, premature: boolean): void {
   if (premature || dict === undefined) return;
-  if (store.sync(dict) && ngx.worker.id() === 0) exportExpiry();
+  store.sync(dict);
+  exportIfChanged();
 }
 
 function rescanTick(this: void, premature: boolean, path: string): void {
-  if (premature || dict === undefined) return;
-  if (directory.rescan(path, dict) > 0) exportExpiry();
+  if (!premature && dict !== undefined) directory.rescan(path, dict);
 }
 
 function clockTick(this: void, premature: boolean): void {
@@ -73,7 +83,7 @@ function init_worker(this: void): void {
     ngx.timer.every(SYNC_INTERVAL, syncTick);
     if (first && settings.directory !== undefined) ngx.timer.every(settings.rescan_interval, rescanTick, settings.directory);
   }
-  if (first) exportExpiry();
+  exportIfChanged();
 }
 
 function rewrite(this: void): void {

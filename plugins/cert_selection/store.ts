@@ -50,6 +50,7 @@ let fixed: Entry[] = [];
 const dynamic = new LuaTable<string, Entry>();
 let index: NameIndex<Slot> = newIndex();
 let version = -1;
+let generation = 0;
 
 function sourceRank(this: void, id: string): number {
   const [colon] = string.find(id, ":", 1, true);
@@ -74,6 +75,12 @@ function rebuild(this: void): void {
     for (const host of entry.hosts) slotFor(next, host, newSlot)[entry.kind] = entry;
   }
   index = next;
+  generation++;
+}
+
+/** A number that changes whenever this worker's set of served certificates does. */
+export function servedGeneration(this: void): number {
+  return generation;
 }
 
 /** Sets the certificates from the config (at load, before workers start). */

@@ -2,6 +2,8 @@
 // nginx_ingress_controller_ssl_expire_time_seconds{host}.
 import { describe, it, expect, afterEach } from "vitest";
 import { execFileSync } from "node:child_process";
+import { chmodSync } from "node:fs";
+import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
 import { startGateway } from "./tls";
@@ -38,5 +40,44 @@ describe("cert_selection: expiry metric", () => {
       expect(Math.abs(value(host) - notAfter(file)), `${host}\n${body}`).toBeLessThanOrEqual(2);
     }
     expect(value("old.test")).toBeLessThan(Date.now() / 1000);
+  });
+
+  it("follows admin API changes: the certificate serving a name, the earlier of RSA and ECDSA", async () => {
+    const dir = certDir();
+    const state = certDir();
+    chmodSync(state, 0o777);
+    const fromConfig = makeCert(dir, "shared.test", { days: 10 }, "config");
+    const later = makeCert(dir, "shared.test", { days: 50 }, "later");
+    const rsa = makeCert(dir, "shared.test", { type: "rsa", days: 20 }, "rsa");
+    const token = "0123456789abcdef-admin-token";
+    const section = { certificates: [{ cert: fromConfig.cert, key: fromConfig.key }], admin: { token, state_file: join(state, "certs.json") } };
+    nginx = await startGateway(dir, section, {
+      workers: 2,
+      plugins: ["prometheus", "cert_selection"],
+      config: { prometheus: { path: "/metrics", sync_interval: 1 }, cert_selection: section },
+      http: "lua_shared_dict resty_ts_metrics 16m;",
+    });
+    const put = async (id: string, cert: { certPem: string; keyPem: string }) => {
+      const response = await nginx!.fetch(`/.resty-ts/certificates/${id}`, { method: "PUT", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ cert: cert.certPem, key: cert.keyPem }) });
+      expect(response.status).toBe(200);
+    };
+    const shows = async (file: string) => {
+      const deadline = Date.now() + 15000;
+      let body = "";
+      while (Date.now() < deadline) {
+        body = await (await nginx!.fetch("/metrics")).text();
+        const seen = Number(/nginx_ingress_controller_ssl_expire_time_seconds\{host="shared\.test"\} (\S+)/.exec(body)?.[1]);
+        if (Math.abs(seen - notAfter(file)) <= 2) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`shared.test's expiry is not that of ${file}:\n${body}`);
+    };
+    await shows(fromConfig.cert);
+    // The API's certificate serves the name (it hides the config's of the same key type).
+    await put("later", later);
+    await shows(later.cert);
+    // With an RSA certificate beside it, the earlier notAfter of the two.
+    await put("rsa", rsa);
+    await shows(rsa.cert);
   });
 });
