@@ -201,7 +201,7 @@ interface NgxConfig {
 
 /** A cosocket TCP connection. Phases: rewrite, access, content, timer, ssl_cert, ssl_session_fetch. */
 interface NgxTcpSocket {
-  /** Connects to `host:port` or a `unix:` path; returns 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
+  /** Connects to `host:port` or a `unix:` path (options: `pool` names the keepalive pool, `pool_size` caps it, `backlog` queues connects beyond it); returns 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   connect(this: NgxTcpSocket, host: string, port?: number, options?: { pool?: string; pool_size?: number; backlog?: number }): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /**
    * TLS handshake: returns the session (or true when `reuse_session` is false), or nil and err.
@@ -214,7 +214,7 @@ interface NgxTcpSocket {
   receive(this: NgxTcpSocket, pattern?: "*l" | "*a" | number): LuaMultiReturn<[string, undefined, undefined] | [undefined, string, string | undefined]>;
   /** Receives up to `size` bytes as soon as any arrive. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receiveany(this: NgxTcpSocket, size: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** Returns an iterator that reads up to the delimiter `pattern`. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
+  /** Returns an iterator that reads up to the delimiter `pattern` (with it when `inclusive`); each call gives data, or nil, err, partial. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receiveuntil(this: NgxTcpSocket, pattern: string, options?: { inclusive?: boolean }): (this: void, size?: number) => LuaMultiReturn<[string | undefined, string | undefined, string | undefined]>;
   /** Closes the connection; returns 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   close(this: NgxTcpSocket): LuaMultiReturn<[1, undefined] | [undefined, string]>;
