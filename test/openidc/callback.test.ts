@@ -1,7 +1,8 @@
 // The login callback against the real OP, with the flow cookie opened and altered by the test
 // (it knows session_secret): the ID token's nonce must be the flow's, the PKCE verifier must be
 // the one whose challenge the OP saw, the session keeps only what it needs, a redirect_uri given
-// as a path works; and no secret, token or cookie value ever reaches error.log.
+// as a path works, cookies are named and marked as configured; and no secret, token or cookie
+// value ever reaches error.log.
 import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
 import { SignJWT, importJWK } from "jose";
 import type { Nginx } from "../../harness/nginx.mjs";
@@ -90,6 +91,22 @@ describe("openidc callback", () => {
     expect(Object.keys(session).sort()).toEqual(["c", "exp", "idt", "sub", "t"]);
     expect(session.c).toEqual({ sub: "alice", email: "demo@example.com", name: "Demo User" });
     expect(session.exp - session.t).toBe(86400);
+  });
+});
+
+describe("openidc cookie settings", () => {
+  it("names and marks the cookies as configured (login-flow cookies Lax when the session's are Strict)", async () => {
+    await gateway({ cookie: { name: "sso", domain: "127.0.0.1", secure: true, samesite: "Strict", absolute_timeout: 7200 } });
+    const agent = new Agent(pki.ca);
+    const start = await agent.fetch(`${base}/app`);
+    expect(start.status).toBe(302);
+    const [flowCookie] = start.headers.getSetCookie();
+    expect(flowCookie).toMatch(/^sso_login_[0-9a-f]{8}=[\w-]+; Path=\/; HttpOnly; Domain=127\.0\.0\.1; Secure; SameSite=Lax; Max-Age=600$/);
+    const done = await agent.fetch(await agent.throughOp(start.headers.get("location")!, `${base}/openidc/callback`));
+    expect(done.status).toBe(302);
+    const session = done.headers.getSetCookie().find((line) => line.startsWith("sso="))!;
+    expect(session).toMatch(/^sso=[\w-]+; Path=\/; HttpOnly; Domain=127\.0\.0\.1; Secure; SameSite=Strict; Max-Age=(7200|7199)$/);
+    expect((await agent.fetch(`${base}/app`)).status).toBe(200);
   });
 });
 
