@@ -48,8 +48,8 @@ export interface Series {
   readonly id: string;
   /** Dict keys: the series name, or for histograms each bucket, then _sum and _count. */
   readonly keys: string[];
-  /** Histograms: observations per bucket (not cumulative), +Inf last. */
-  readonly counts: number[];
+  /** Histograms only: observations per bucket (not cumulative), +Inf last. */
+  readonly counts?: number[];
   /** Counters and gauges: the increment to flush; histograms: the sum of observations. */
   delta: number;
   /** Gauges: the value last set, when `hasValue`. */
@@ -121,37 +121,89 @@ const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 
 // ---------------------------------------------------------------------------------------------
-// Hot path: find the value of a label set
+// Hot path: walk the label tree, then update the series in place
+
+/** `walk`'s value meaning "return the series (or cached value), update nothing": no number is it. */
+const FIND = {} as unknown as number;
 
 /**
- * The value cached for label values `a`..`k`; a miss builds it. Levels are walked only as deep
- * as the label count, and a value right after the last label must be nil (too many labels).
+ * The one label-tree walk of every update and lookup: one table read per label, then (unless
+ * `value` is FIND) a counter's add or a histogram's observation, in the same call: per-request
+ * code runs in LuaJIT's interpreter, where a call costs as much as the walk. Counters'
+ * `inc` and histograms' `observe` are this function itself. The argument after the last label
+ * must be nil (too many labels); a nil label value counts as "". A miss goes to `miss`.
  */
-function lookup(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, d: LabelValue,
-  e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue, extra: LabelValue): unknown {
-  const n = t.labelCount;
-  if (n === 0) return a === undefined ? t.root : wrongLabelCount();
-  let node = t.root.get(a ?? "") as Node | undefined;
-  if (n === 1) return b !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(b ?? "") as Node | undefined;
-  if (n === 2) return c !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(c ?? "") as Node | undefined;
-  if (n === 3) return d !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(d ?? "") as Node | undefined;
-  if (n === 4) return e !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(e ?? "") as Node | undefined;
-  if (n === 5) return g !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(g ?? "") as Node | undefined;
-  if (n === 6) return h !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(h ?? "") as Node | undefined;
-  if (n === 7) return k !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
-  if (node !== undefined) node = node.get(k ?? "") as Node | undefined;
-  return extra !== undefined ? wrongLabelCount() : node ?? miss(t, a, b, c, d, e, g, h, k, extra);
+function walk(this: Tree, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
+  const find = value === FIND;
+  if (!find) {
+    if (!state.active) return undefined;
+    // NaN fails every comparison.
+    if (!(value >= 0 && value < huge)) return countError("bad_value");
+  }
+  const n = this.labelCount;
+  let node = this.root as Node | undefined;
+  let next = a;
+  if (n > 0) {
+    node = (node as Node).get(a ?? "") as Node | undefined; next = b;
+    if (n > 1 && node !== undefined) {
+      node = node.get(b ?? "") as Node | undefined; next = c;
+      if (n > 2 && node !== undefined) {
+        node = node.get(c ?? "") as Node | undefined; next = d;
+        if (n > 3 && node !== undefined) {
+          node = node.get(d ?? "") as Node | undefined; next = e;
+          if (n > 4 && node !== undefined) {
+            node = node.get(e ?? "") as Node | undefined; next = g;
+            if (n > 5 && node !== undefined) {
+              node = node.get(g ?? "") as Node | undefined; next = h;
+              if (n > 6 && node !== undefined) {
+                node = node.get(h ?? "") as Node | undefined; next = k;
+                if (n > 7 && node !== undefined) {
+                  node = node.get(k ?? "") as Node | undefined; next = extra;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  if (node === undefined || next !== undefined) {
+    node = miss(this, a, b, c, d, e, g, h, k, extra) as Node | undefined;
+    if (node === undefined) return undefined;
+  }
+  if (find) return node;
+  const series = node as unknown as Series;
+  if (series.state === State.Refused) return refuse(series.family);
+  if (series.counts === undefined) series.delta += value;
+  else addObservation(series, value);
+  return undefined;
+}
+
+/** The series (or a label tree's value) of these label values; nil for a wrong label count. */
+function lookup(this: void, t: Tree, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
+  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
+  return walk.call(t, FIND, a, b, c, d, e, g, h, k, extra);
+}
+
+/** Adds one observation to a histogram series: its sum and its (non-cumulative) bucket. */
+function addObservation(this: void, series: Series, value: number): void {
+  series.delta += value;
+  const f = series.family;
+  const bounds = f.bounds;
+  const counts = series.counts as number[];
+  const last = f.boundCount;
+  for (let i = 0; i < last; i++) {
+    if (value <= bounds[i]) {
+      counts[i]++;
+      return;
+    }
+  }
+  counts[last]++;
 }
 
 function childCounterInc(this: Series, value: number): void {
   if (!state.active) return;
-  // NaN fails every comparison.
   if (!(value >= 0 && value < huge)) return countError("bad_value");
   if (this.state === State.Refused) return refuse(this.family);
   this.delta += value;
@@ -177,32 +229,10 @@ function childObserve(this: Series, value: number): void {
   if (!state.active) return;
   if (!(value >= 0 && value < huge)) return countError("bad_value");
   if (this.state === State.Refused) return refuse(this.family);
-  this.delta += value;
-  const f = this.family;
-  const bounds = f.bounds;
-  const counts = this.counts;
-  const last = f.boundCount;
-  for (let i = 0; i < last; i++) {
-    if (value <= bounds[i]) {
-      counts[i]++;
-      return;
-    }
-  }
-  counts[last]++;
+  addObservation(this, value);
 }
 
-// The family methods find the series, then update it as a child does.
-
-// Counters update in place: one call less for the commonest update.
-function counterFamilyInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
-  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
-  if (!state.active) return;
-  if (!(value >= 0 && value < huge)) return countError("bad_value");
-  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
-  if (series === undefined) return;
-  if (series.state === State.Refused) return refuse(this);
-  series.delta += value;
-}
+// Gauges (rarely per request) find the series, then update it as a child does.
 
 function gaugeFamilyInc(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
   e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
@@ -218,13 +248,6 @@ function familySet(this: Family, value: number, a?: LabelValue, b?: LabelValue, 
   if (series !== undefined) childGaugeSet.call(series, value);
 }
 
-function familyObserve(this: Family, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
-  e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): void {
-  if (!state.active) return;
-  const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
-  if (series !== undefined) childObserve.call(series, value);
-}
-
 function familyLabels(this: Family, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
   e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): Series {
   const series = lookup(this, a, b, c, d, e, g, h, k, extra) as Series | undefined;
@@ -233,7 +256,7 @@ function familyLabels(this: Family, a?: LabelValue, b?: LabelValue, c?: LabelVal
 
 export function treeGet(this: Tree, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
   e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
-  return lookup(this, a, b, c, d, e, g, h, k, extra);
+  return walk.call(this, FIND, a, b, c, d, e, g, h, k, extra);
 }
 
 function noop(this: unknown): void {
@@ -321,8 +344,11 @@ function seriesId(this: void, layout: number, names: string[], escaped: string[]
 }
 
 function makeSeries(this: void, f: Family, id: string, state: State): Series {
-  const counts: number[] = [];
-  if (f.kind === Kind.Histogram) for (let i = 0; i <= f.boundCount; i++) counts.push(0);
+  let counts: number[] | undefined;
+  if (f.kind === Kind.Histogram) {
+    counts = [];
+    for (let i = 0; i <= f.boundCount; i++) counts.push(0);
+  }
   const methods = CHILD_METHODS[f.kind];
   return {
     family: f, id, keys: state === State.Refused ? [] : seriesKeys(f, id), counts,
@@ -363,6 +389,8 @@ function miss(this: void, t: Tree, a: LabelValue, b: LabelValue, c: LabelValue, 
   e: LabelValue, g: LabelValue, h: LabelValue, k: LabelValue, extra: LabelValue): unknown {
   // The value after the last label must be nil (the hit path checks the same).
   if (select(t.labelCount + 1, a, b, c, d, e, g, h, k, extra)[0] !== undefined) return wrongLabelCount();
+  // Without labels the root is the value (a label tree's `make` may have given nil).
+  if (t.labelCount === 0) return t.root;
   const f = t.family;
   // Past a family's cap the value is its refused child: updates to it count as refused.
   const value = f !== undefined ? addSeries(f, a, b, c, d, e, g, h, k) ?? f.refusedChild : (t.make as NonNullable<Tree["make"]>)(a, b, c, d, e, g, h, k);
@@ -475,9 +503,9 @@ export function register(this: void, kind: Kind, name: string, help: string, lab
     header: `# HELP ${name} ${text.helpText(help)}\n# TYPE ${name} ${TYPE_NAMES[kind]}\n`,
     internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesById: new LuaTable(),
     countKey: `#n:${name}:${hex(layout)}`, indexPrefix: `#k:${name}:${hex(layout)}:`, layout, countReady: false, rendered: [],
-    inc: kind === Kind.Counter ? counterFamilyInc : kind === Kind.Gauge ? gaugeFamilyInc : noop,
+    inc: kind === Kind.Counter ? walk : kind === Kind.Gauge ? gaugeFamilyInc : noop,
     set: kind === Kind.Gauge ? familySet : noop,
-    observe: kind === Kind.Histogram ? familyObserve : noop,
+    observe: kind === Kind.Histogram ? walk : noop,
     labels: familyLabels,
   };
   (family as { family?: Family }).family = family;

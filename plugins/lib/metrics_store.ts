@@ -110,7 +110,7 @@ function flushSeries(this: void, shared: NgxSharedDict<number | string>, f: Fami
   if (series.state === State.Refused) return;
   const kind = f.kind;
   if (kind === Kind.Histogram) {
-    const counts = series.counts;
+    const counts = series.counts as number[];
     let total = 0;
     for (const count of counts) total += count;
     // A new series is stored with its first observation (internal ones at once, to show 0).

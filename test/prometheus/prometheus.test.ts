@@ -73,7 +73,10 @@ describe("prometheus", () => {
     }
     expect(pids.size).toBe(2);
     const n = direct + proxied;
-    const text = await until(() => scrape(nginx as Nginx), (t) => total(t, REQUESTS) >= n);
+    // One sync interval (0.5 s) after the last request, with slack for a loaded machine: the
+    // first scrape already counts every request of both workers (no polling).
+    await new Promise((r) => setTimeout(r, 2000));
+    const text = await scrape(nginx);
     expect(total(text, REQUESTS)).toBe(n);
     // Another interval later nothing is counted twice.
     await new Promise((r) => setTimeout(r, 1200));
@@ -111,6 +114,33 @@ describe("prometheus", () => {
     const again = await scrape(nginx);
     const order = (t: string) => t.split("\n").filter((l) => !l.startsWith("#")).map((l) => l.slice(0, l.lastIndexOf(" ")));
     expect(order(again).filter((s) => !s.includes("connections") && !s.includes("free_bytes"))).toEqual(order(later).filter((s) => !s.includes("connections") && !s.includes("free_bytes")));
+  });
+
+  it("takes labels from ingress-nginx's variables when they exist and names metrics with the configured prefix", async () => {
+    nginx = await startNginx({
+      plugins: ["prometheus"],
+      config: { prometheus: { prefix: "edge_", sync_interval: 0.2 } },
+      http: DICT,
+      locations: `${WORKER_LOCATION}
+        location /api {
+            set $namespace "shop"; set $ingress_name "web"; set $service_name "web-svc";
+            set $location_path "/api"; set $proxy_alternative_upstream_name "shop-web-canary-80";
+            return 201 "created\n";
+        }`,
+    });
+    await load(nginx, 3, 1, () => "/api", () => ({ method: "POST" }));
+    await load(nginx, 2, 1);
+    const text = await until(() => scrape(nginx as Nginx), (t) => total(t, "edge_requests") >= 5);
+    expect(sample(text, 'edge_requests{status="201",method="POST",path="/api",namespace="shop",ingress="web",service="web-svc",canary="shop-web-canary-80",host="127.0.0.1"}')).toBe(3);
+    // Variables that do not exist give "".
+    expect(sample(text, `edge_requests{${LABELS},host="127.0.0.1"}`)).toBe(2);
+    expect(text).toContain("# TYPE edge_requests counter\n");
+    for (const name of ["request_duration_seconds", "response_duration_seconds", "header_duration_seconds", "connect_duration_seconds", "request_size", "response_size"]) {
+      expect(text).toContain(`# TYPE edge_${name} histogram\n`);
+    }
+    expect(text).toContain("# TYPE edge_nginx_process_connections gauge\n");
+    expect(text).not.toContain("nginx_ingress_controller_");
+    expect(promtoolProblems(text)).toEqual([]);
   });
 
   it("serves the configured path from the rewrite handler under ingress-nginx's own dispatcher, guarded by allow", async () => {
@@ -164,9 +194,11 @@ ${INGRESS_PHASE_HOOKS}
     expect(text).toContain('fixture_labels_total{value="ünïcödé ✓"} 1\n');
     expect(text).toContain('# HELP fixture_labels_total Fixture "help" with \\\\ and\\nnewline\n');
     expect(Buffer.from(text, "utf8").toString("utf8")).toBe(text);
-    // Refused observations: -1, NaN, +Inf, and a counter decrement; one call with a label too many.
+    // Refused observations: -1, NaN, +Inf, and a counter decrement; two calls with a label too many.
     expect(sample(text, 'resty_ts_metrics_errors_total{reason="bad_value"}')).toBe(4);
-    expect(sample(text, 'resty_ts_metrics_errors_total{reason="label_count"}')).toBe(1);
+    expect(sample(text, 'resty_ts_metrics_errors_total{reason="label_count"}')).toBe(2);
+    expect(sample(text, 'fixture_labels_total{value="one"}')).toBe(1);
+    expect(text).not.toContain('value="fresh"');
     expect(sample(text, 'fixture_seconds_count{kind="ok"}')).toBe(1);
     expect(text).not.toMatch(/fixture_seconds_count\{kind="(neg|nan|inf)"\}/);
     // The 10 KB host is cut to 1024 bytes.
@@ -231,7 +263,7 @@ ${INGRESS_PHASE_HOOKS}
     const text = await until(() => scrape(nginx as Nginx), (t) => total(t, REQUESTS) >= 100);
     expect(total(text, REQUESTS)).toBe(102); // 100 + 2 to /fixture
     expect(sample(text, 'resty_ts_metrics_errors_total{reason="bad_value"}')).toBe(8);
-    expect(sample(text, 'resty_ts_metrics_errors_total{reason="label_count"}')).toBe(2);
+    expect(sample(text, 'resty_ts_metrics_errors_total{reason="label_count"}')).toBe(4);
   });
 
   it("after a reload that changes the buckets, histograms stay consistent (old series left aside)", async () => {
@@ -298,7 +330,9 @@ function _M.act()
     seconds:observe(0 / 0, "nan")
     seconds:observe(math.huge, "inf")
     labels:inc(-5, "negative")
-    labels:inc(1, "one", "too many")
+    labels:inc(1, "one")
+    labels:inc(1, "one", "too many") -- a known label set, one value too many
+    labels:inc(1, "fresh", "too many") -- a new label set, one value too many
     seconds:observe(0.5, "ok")
   end
   ngx.say("done")
