@@ -51,10 +51,10 @@ function respond(this: void, status: number, body: unknown): never {
 }
 
 function describeEntry(this: void, entry: Certificate): unknown {
-  const [colon] = string.find(entry.id, ":", 1, true);
+  const [source, id] = store.splitId(entry.id);
   return {
-    id: string.sub(entry.id, (colon ?? 0) + 1),
-    source: string.sub(entry.id, 1, (colon ?? 1) - 1),
+    id,
+    source,
     hosts: entry.hosts,
     key_type: entry.kind,
     not_after: entry.not_after,
@@ -75,9 +75,9 @@ function requestBody(this: void): string | undefined {
 /** The API certificates as they will be after `id` becomes `replacement` (nil: removed). */
 function savedList(this: void, id: string, replacement: Saved | undefined): Saved[] {
   const list: Saved[] = [];
-  for (const [entryId, entry] of store.all()) {
-    if (string.sub(entryId, 1, 4) !== "api:" || entryId === `api:${id}`) continue;
-    list.push({ id: string.sub(entryId, 5), cert: entry.cert, key: entry.key, hosts: entry.given_hosts });
+  for (const [entryId, entry] of store.ofSource("api")) {
+    const [, name] = store.splitId(entryId);
+    if (name !== id) list.push({ id: name, cert: entry.cert, key: entry.key, hosts: entry.given_hosts });
   }
   if (replacement !== undefined) list.push(replacement);
   table.sort(list, (a, b) => a.id < b.id);
@@ -132,9 +132,7 @@ export function restore(this: void, file: string, dict: NgxSharedDict<string | n
     const known = store.get(certificate.id);
     if (known === undefined || !same(known, certificate)) store.publish(dict, certificate.id, certificate);
   }
-  for (const [id] of store.all()) {
-    if (string.sub(id, 1, 4) === "api:" && wanted.get(id) === undefined) store.publish(dict, id, undefined);
-  }
+  for (const [id] of store.ofSource("api")) if (wanted.get(id) === undefined) store.publish(dict, id, undefined);
   store.sync(dict);
 }
 
@@ -149,11 +147,11 @@ function lock(this: void, dict: NgxSharedDict<string | number>): boolean {
 
 /** A host and key type `certificate` shares with another API certificate, as a message. */
 function conflict(this: void, certificate: Certificate): string | undefined {
-  for (const [id, entry] of store.all()) {
-    if (string.sub(id, 1, 4) !== "api:" || id === certificate.id || entry.kind !== certificate.kind) continue;
+  for (const [id, entry] of store.ofSource("api")) {
+    if (id === certificate.id || entry.kind !== certificate.kind) continue;
     for (const host of entry.hosts) {
       for (const wanted of certificate.hosts) {
-        if (host === wanted) return `host "${host}" already has an ${entry.kind} certificate: "${string.sub(id, 5)}" (remove it first)`;
+        if (host === wanted) return `host "${host}" already has an ${entry.kind} certificate: "${store.splitId(id)[1]}" (remove it first)`;
       }
     }
   }

@@ -33,7 +33,6 @@ export function list(this: void, path: string): LuaMultiReturn<[string[], undefi
   return $multi(names, undefined);
 }
 
-
 /** One pair found in the folder: its store id, its certificate file and the two texts. */
 interface Found {
   file: string;
@@ -102,9 +101,9 @@ export function rescan(this: void, path: string, dict: NgxSharedDict<string | nu
       ngx.log(ngx.ERR, `resty-ts: cert_selection: ${pair.file}: ${err}`);
     }
   }
-  for (const [id, entry] of store.all()) {
-    if (string.sub(id, 1, 4) === "dir:" && found.get(id) === undefined) {
-      store.publish(dict, entry.id, undefined);
+  for (const [id] of store.ofSource("dir")) {
+    if (found.get(id) === undefined) {
+      store.publish(dict, id, undefined);
       changes++;
     }
   }

@@ -52,9 +52,16 @@ let index: NameIndex<Slot> = newIndex();
 let version = -1;
 let generation = 0;
 
-function sourceRank(this: void, id: string): number {
+/** An id's source and its name within that source: "api:shop" gives "api", "shop". */
+export function splitId(this: void, id: string): LuaMultiReturn<[string, string]> {
   const [colon] = string.find(id, ":", 1, true);
-  return RANK.get(string.sub(id, 1, (colon ?? 1) - 1)) ?? 0;
+  if (colon === undefined) return $multi(id, "");
+  return $multi(string.sub(id, 1, colon - 1), string.sub(id, colon + 1));
+}
+
+function sourceRank(this: void, id: string): number {
+  const [source] = splitId(id);
+  return RANK.get(source) ?? 0;
 }
 
 function newSlot(this: void): Slot {
@@ -120,6 +127,14 @@ export function all(this: void): LuaTable<string, Entry> {
   return result;
 }
 
+/** The dynamic certificates of one source ("dir" or "api"), by id. */
+export function ofSource(this: void, source: string): LuaTable<string, Entry> {
+  const result = new LuaTable<string, Entry>();
+  const prefix = `${source}:`;
+  for (const [id, entry] of dynamic) if (string.sub(id, 1, prefix.length) === prefix) result.set(id, entry);
+  return result;
+}
+
 /** A dynamic certificate by id (directory or API), or nil. */
 export function get(this: void, id: string): Entry | undefined {
   return dynamic.get(id);
@@ -154,8 +169,7 @@ export function publish(this: void, dict: NgxSharedDict<string | number>, id: st
 /** Removes every certificate of a source ("dir" or "api") from the dict (a source turned off). */
 export function removeSource(this: void, dict: NgxSharedDict<string | number>, source: string): void {
   sync(dict);
-  const prefix = `${source}:`;
-  for (const [id] of dynamic) if (string.sub(id, 1, prefix.length) === prefix) publish(dict, id, undefined);
+  for (const [id] of ofSource(source)) publish(dict, id, undefined);
   sync(dict);
 }
 
