@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # nginx with the Lua module and the Lua libraries it runs with; luajit2 is the LuaJIT that
-# libnginx-mod-http-lua is built against (Debian's plain `luajit` conflicts with it).
+# libnginx-mod-http-lua is built against (Debian's plain `luajit` conflicts with it); curl for
+# the tutorial's last step (test/kit/tutorial.test.ts).
 packages=(nginx libnginx-mod-http-lua libnginx-mod-http-ndk lua-resty-core lua-resty-lrucache
-  lua-cjson lua-busted luajit2 luarocks liblua5.1-0-dev prometheus wrk chromium openssl procps)
+  lua-cjson lua-busted luajit2 luarocks liblua5.1-0-dev prometheus wrk chromium openssl procps
+  curl)
 
 missing=()
 for package in "${packages[@]}"; do
