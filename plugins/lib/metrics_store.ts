@@ -4,10 +4,8 @@
 // plugins/lib/metrics.ts).
 import * as buffer from "string.buffer";
 import * as text from "./exposition";
-import {
-  state, families, Kind, State, countError, refuse, seriesKeys, view, viewArg, DISC_LENGTH,
-  type Family, type Series,
-} from "./metrics_core";
+import { state, families, Kind, State, countError, refuse, type Family, type Series } from "./metrics_core";
+import { seriesKeys, view, viewArg, DISC_LENGTH } from "./metrics_keys";
 
 /** Name of the lua_shared_dict holding the metrics of all workers. */
 export const DICT_NAME = "resty_ts_metrics";
