@@ -30,12 +30,15 @@ describe("luarocks bundle", () => {
       plugins,
       // Plugins with required keys log their config problem; loading is what this test checks.
       allowLog: [/invalid config|has no usable configuration/],
-      locations: `location = /loaded { content_by_lua_block {
-        ngx.say(table.concat(plugins.names(), ","))
-        ngx.say(tostring(package.searchpath("plugins", package.path)))
-        ngx.say(package.path)
-      } }
-      location / { content_by_lua_block { ngx.say("ok") } }`,
+      http: "lua_shared_dict resty_ts_metrics 1m; lua_shared_dict resty_ts_certs 1m; lua_shared_dict resty_ts_oidc 1m;",
+      // No phase hooks: with no configuration, openidc rightly refuses every request it would see.
+      servers: ({ port }) => `server {
+        listen 127.0.0.1:${port};
+        location = /loaded { content_by_lua_block {
+          ngx.say(table.concat(plugins.names(), ","))
+          ngx.say(tostring(package.searchpath("plugins", package.path)))
+        } }
+      }`,
     });
     const body = await (await nginx.fetch("/loaded")).text();
     const [names, path] = body.split("\n");
