@@ -58,17 +58,22 @@ describe("resty-ts check: phases", () => {
 });
 
 describe("resty-ts check: two calls deep through an import, and a plugin without mistakes", () => {
-  it("finds a cosocket reached from body_filter through audit -> deliver in another module, and not from rewrite", () => {
+  it("finds a cosocket reached from body_filter and from init through audit -> deliver in another module, and not from rewrite", () => {
     const deep: Finding[] = checkProject({ projectDir: project.dir, plugins: ["deep"] });
     const udp = deep.filter((f) => f.file === "plugins/deep/audit.ts" && f.line === 10);
-    expect(udp).toHaveLength(1);
-    expect(udp[0].message).toMatch(/^ngx\.socket\.udp is not allowed in body_filter \(allowed in: .*rewrite/);
-    expect(udp[0].phase).toBe("body_filter");
-    expect(udp[0].path).toEqual(["deep.body_filter handler (plugins/deep/main.ts:12)", "audit (plugins/deep/main.ts:9)", "deliver (plugins/deep/audit.ts:5)"]);
-    expect(udp[0].fix).toMatch(/ngx\.timer\.at/);
-    // Every method call on the socket is named too, all in body_filter; nothing from rewrite.
-    expect(deep.map((f) => `${f.line} ${f.phase} ${f.message.split(" ")[0]}`)).toEqual([
-      "10 body_filter ngx.socket.udp", "11 body_filter sock.setpeername", "12 body_filter sock.send", "13 body_filter sock.close",
+    expect(udp.map((f) => f.phase).sort()).toEqual(["body_filter", "init"]);
+    const fromBodyFilter = udp.find((f) => f.phase === "body_filter")!;
+    const fromInit = udp.find((f) => f.phase === "init")!;
+    expect(fromBodyFilter.message).toMatch(/^ngx\.socket\.udp is not allowed in body_filter \(allowed in: .*rewrite/);
+    expect(fromBodyFilter.path).toEqual(["deep.body_filter handler (plugins/deep/main.ts:15)", "audit (plugins/deep/main.ts:10)", "deliver (plugins/deep/audit.ts:5)"]);
+    expect(fromBodyFilter.fix).toMatch(/ngx\.timer\.at/);
+    expect(fromInit.message).toMatch(/^ngx\.socket\.udp is not allowed in init/);
+    expect(fromInit.path).toEqual(["loading plugins.deep.main (init)", "audit (plugins/deep/main.ts:13)", "deliver (plugins/deep/audit.ts:5)"]);
+    expect(fromInit.fix).toMatch(/init_worker or a timer/);
+    // Every method call on the socket is named too, in both phases; nothing from rewrite.
+    expect(deep.map((f) => `${f.line} ${f.phase} ${f.message.split(" ")[0]}`).sort()).toEqual([
+      "10 body_filter ngx.socket.udp", "10 init ngx.socket.udp", "11 body_filter sock.setpeername", "11 init sock.setpeername",
+      "12 body_filter sock.send", "12 init sock.send", "13 body_filter sock.close", "13 init sock.close",
     ]);
   });
 
