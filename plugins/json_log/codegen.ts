@@ -24,9 +24,9 @@ function expression(this: void, kind: Kind, i: number): string {
   switch (kind) {
     case Kind.Str: return `v == nil and "null" or quote(v, MAX)`;
     case Kind.Token: return `v == nil and "null" or ('"' .. v .. '"')`;
-    case Kind.NginxNum: return `(v == nil or v == "") and "null" or (byte(v, 1) == 48 and numberOrNull(v) or v)`;
+    case Kind.NginxNum: return `(v == nil or v == "") and "null" or ((byte(v, 1) ~= 48 or byte(v, 2) == 46 or v == "0") and v or numberOrNull(v))`;
     case Kind.NumList: return `numberList(v)`;
-    case Kind.StrList: return `(stringList(v, MAX))`;
+    case Kind.StrList: return `stringList(v, MAX)`;
     case Kind.Time: return `v ~= nil and timestamp(v) or "null"`;
     case Kind.ClientIp: return `(clientIp or v) == nil and "null" or quote(clientIp or v, MAX)`;
     case Kind.Path: return `v == nil and "null" or quote(requestPath(v), MAX)`;
@@ -49,9 +49,23 @@ export function source(this: void, encoder: Encoder): string {
     "  local v",
   ];
   const parts: string[] = [];
+  // The field whose stringList call also gave the entry count, by slot (upstream_addr's count
+  // is upstream_tries: one call serves both).
+  const listField = new LuaTable<number, number>();
   for (const i of $range(1, plan.count)) {
-    lines.push(`  v = values[${plan.slots.get(i)}]`);
-    lines.push(`  local p${i} = ${expression(plan.kinds.get(i), i)}`);
+    const kind = plan.kinds.get(i);
+    const slot = plan.slots.get(i);
+    const counted = kind === Kind.Count ? listField.get(slot) : undefined;
+    if (counted !== undefined) {
+      lines.push(`  local p${i} = c${counted}`);
+    } else if (kind === Kind.StrList) {
+      lines.push(`  v = values[${slot}]`);
+      lines.push(`  local p${i}, c${i} = ${expression(kind, i)}`);
+      listField.set(slot, i);
+    } else {
+      lines.push(`  v = values[${slot}]`);
+      lines.push(`  local p${i} = ${expression(kind, i)}`);
+    }
     if (plan.omitNull) {
       lines.push(`  if p${i} == "null" then p${i} = "" else p${i} = ${string.format("%q", plan.prefixes.get(i))} .. p${i} end`);
       parts.push(`p${i}`);

@@ -106,7 +106,11 @@ export function headersObject(this: void, encoder: Encoder, headers: LuaTable<st
   } else {
     for (const [name, value] of pairs(headers)) {
       count++;
-      headerPieces.set(count, headerPiece(encoder, name, value));
+      // The memo hit inlined (most values repeat): a call less per header in the interpreter.
+      // Only unredacted, fully written pieces are memoized, so a hit is always right.
+      const byName = pieces.get(name);
+      const hit = byName === undefined ? undefined : byName.get(value as string);
+      headerPieces.set(count, hit !== undefined ? hit : headerPiece(encoder, name, value));
     }
   }
   if (count === 0) return "{}";
@@ -135,8 +139,12 @@ export function piece(
   const kind = encoder.plan.kinds.get(i);
   const max = encoder.maxValueBytes;
   if (kind === Kind.Str) return value === undefined ? NULL : quote(value, max);
-  // Digits from nginx; a leading 0 ("000" status, "0.001") goes through numberOrNull.
-  if (kind === Kind.NginxNum) return value === undefined || value === "" ? NULL : byte(value, 1) === 48 ? numberOrNull(value) : value;
+  // Digits from nginx, already valid JSON ("0.001" too) except with a leading 0 before a digit
+  // ("000", the status of a request that got no response): that goes through numberOrNull.
+  if (kind === Kind.NginxNum) {
+    if (value === undefined || value === "") return NULL;
+    return byte(value, 1) !== 48 || byte(value, 2) === 46 || value === "0" ? value : numberOrNull(value);
+  }
   if (kind === Kind.Token) return value === undefined ? NULL : `"${value}"`;
   if (kind === Kind.Num) return numberOrNull(value);
   if (kind === Kind.NumList) return numberList(value);

@@ -54,6 +54,17 @@ describe("entry.build", function()
     assert.same({ "a", "b" }, e.headers.accept)
   end)
 
+  it("passes nginx's numbers through as written, rewriting only leading-zero forms", function()
+    local line = entry.build(ingress, values(ingress, { status = "000", request_time = "0.000", bytes_sent = "0",
+      body_bytes_sent = "120", connection_requests = "07" }), nil, nil)
+    assert.truthy(line:find('"status":0,', 1, true))
+    assert.truthy(line:find('"request_time":0.000,', 1, true))
+    assert.truthy(line:find('"bytes_sent":0,', 1, true))
+    assert.truthy(line:find('"body_bytes_sent":120,', 1, true))
+    assert.truthy(line:find('"connection_requests":7,', 1, true))
+    assert.equal(0, cjson.decode(line).request_time)
+  end)
+
   it("writes null for unset variables and {} / [] for empty ones", function()
     local line = entry.build(ingress, {}, {}, nil)
     local e = cjson.decode(line)
