@@ -5,7 +5,8 @@ import type { CertSelectionConfig } from "./config";
 import * as store from "./store";
 import * as directory from "./directory";
 import * as admin from "./admin";
-import { check } from "./certificate";
+import * as cjson from "cjson.safe";
+import { check, type Certificate } from "./certificate";
 import { readFile } from "./files";
 import { parse } from "./serve";
 
@@ -20,20 +21,49 @@ export interface Loaded {
 
 const expiry = metrics.gauge("nginx_ingress_controller_ssl_expire_time_seconds", "Number of seconds since 1970 to the SSL Certificate expire.", ["host"]);
 
-/** Checks one configured pair; logs one line naming the file when it is refused. */
-function loadPair(this: void, id: string, certFile: string, keyFile: string, hosts?: string[]): store.Entry | undefined {
+/** Dict keys of the copies of configured pairs, kept for the next reload: "k:<id>". */
+const KEPT = "k:";
+
+/** The copy of a configured pair kept by the last load that accepted it, or nil. */
+function kept(this: void, dict: NgxSharedDict<string | number> | undefined, id: string): store.Entry | undefined {
+  if (dict === undefined) return undefined;
+  const [text] = dict.get(`${KEPT}${id}`);
+  const [value] = type(text) === "string" ? cjson.decode(text as string) : [undefined];
+  return type(value) === "table" ? (value as store.Entry) : undefined;
+}
+
+/**
+ * Checks one configured pair and keeps a copy in the dict (when there is one). A refused pair
+ * gets one log line naming the file; on a reload, the copy a previous load accepted is served
+ * instead, so a broken file never takes a name's certificate away.
+ */
+function loadPair(this: void, dict: NgxSharedDict<string | number> | undefined, id: string, certFile: string, keyFile: string, hosts?: string[]): store.Entry | undefined {
   const [cert, certError] = readFile(certFile);
   const [key, keyError] = readFile(keyFile);
+  let file = certFile;
+  let certificate: Certificate | undefined;
+  let problem: string | undefined;
   if (cert === undefined || key === undefined) {
-    ngx.log(ngx.ERR, `resty-ts: cert_selection: refused ${cert === undefined ? certFile : keyFile}: ${certError ?? keyError}`);
-    return undefined;
+    file = cert === undefined ? certFile : keyFile;
+    problem = certError ?? keyError;
+  } else {
+    [certificate, problem] = check(id, cert, key, hosts);
   }
-  const [certificate, problem] = check(id, cert, key, hosts);
-  if (certificate === undefined) {
-    ngx.log(ngx.ERR, `resty-ts: cert_selection: refused ${certFile}: ${problem}`);
-    return undefined;
+  if (certificate !== undefined) {
+    // Best effort: a full dict only means no fallback for this pair.
+    dict?.safe_set(`${KEPT}${id}`, cjson.encode(certificate)[0] as string);
+    return certificate as store.Entry;
   }
-  return certificate as store.Entry;
+  const previous = kept(dict, id);
+  ngx.log(ngx.ERR, `resty-ts: cert_selection: refused ${file}: ${problem}${previous !== undefined ? " (still serving the previous certificate)" : ""}`);
+  return previous;
+}
+
+/** Drops the kept copies of pairs no longer configured. */
+function dropKept(this: void, dict: NgxSharedDict<string | number>, ids: LuaTable<string, boolean>): void {
+  for (const key of dict.get_keys(0)) {
+    if (string.sub(key, 1, KEPT.length) === KEPT && ids.get(string.sub(key, KEPT.length + 1)) === undefined) dict.delete(key);
+  }
 }
 
 /** A path relative to the nginx prefix, unless absolute. */
@@ -48,16 +78,21 @@ function resolve(this: void, path: string): string {
 export function load(this: void, section: CertSelectionConfig, dict: NgxSharedDict<string | number> | undefined): Loaded {
   const loaded: Loaded = { rejectUnknown: section.reject_unknown };
   const fixed: store.Entry[] = [];
+  const configured = new LuaTable<string, boolean>();
   for (const item of section.certificates) {
-    const entry = loadPair(`config:${item.cert}`, item.cert, item.key, item.hosts);
+    const id = `config:${item.cert}`;
+    configured.set(id, true);
+    const entry = loadPair(dict, id, item.cert, item.key, item.hosts);
     if (entry !== undefined) fixed.push(entry);
   }
   store.setFixed(fixed);
   if (section.default !== undefined) {
+    configured.set("default", true);
     // The default serves any name: its own names do not matter (an empty `hosts`).
-    const entry = loadPair("default", section.default.cert, section.default.key, []);
+    const entry = loadPair(dict, "default", section.default.cert, section.default.key, []);
     if (entry !== undefined && parse(entry)) loaded.defaultSlot = { [entry.kind]: entry };
   }
+  if (dict !== undefined) dropKept(dict, configured);
   if (dict === undefined) {
     if (section.directory !== undefined || section.admin !== undefined) {
       ngx.log(ngx.ERR, "resty-ts: cert_selection: `directory` and `admin` need `lua_shared_dict resty_ts_certs 16m;` (or larger); they are off");

@@ -10,7 +10,10 @@ import { newIndex, slotFor, lookup, type NameIndex } from "./names";
 
 declare global {
   interface SharedDictSchemas {
-    /** cert_selection: "v" version, "c:<n>" id changed at version n, "e:<id>" certificate JSON, locks. */
+    /**
+     * cert_selection: "v" version, "c:<n>" id changed at version n, "e:<id>" certificate JSON,
+     * "k:<id>" configured pairs kept for reloads (setup.ts), "warned:..." expiry warnings, locks.
+     */
     resty_ts_certs: string | number;
   }
 }

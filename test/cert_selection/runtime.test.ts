@@ -279,6 +279,25 @@ describe("cert_selection: admin API", () => {
   });
 });
 
+describe("cert_selection: configured files at a reload", () => {
+  it("keeps serving a configured certificate whose files are broken when nginx reloads", async () => {
+    const folder = certDir();
+    const mine = makeCert(folder, "kept.test", {}, "kept");
+    const fallback = makeCert(folder, "fallback.test", {}, "fallback");
+    nginx = await startGateway(dir, { certificates: [{ cert: mine.cert, key: mine.key }], default: { cert: fallback.cert, key: fallback.key } }, {
+      workers: 2,
+      allowLog: [/cert_selection: refused .*kept\.crt: the private key does not match the certificate \(still serving the previous certificate\)/],
+    });
+    expect((await probe(nginx.ports.tls, "kept.test")).names).toEqual(["kept.test"]);
+    writeFileSync(mine.key, alpha.keyPem);
+    const before = nginx.workerPids();
+    nginx.signal("SIGHUP");
+    await eventually(async () => nginx!.workerPids().every((pid) => !before.includes(pid)), "new workers replaced the old ones");
+    expect(nginx.errorLog()).toMatch(/refused .*kept\.crt: the private key does not match the certificate \(still serving the previous certificate\)/);
+    await everyWorker(nginx.ports.tls, "kept.test", named("kept.test"));
+  });
+});
+
 describe("cert_selection: directory", () => {
   it("loads pairs and Secret-style folders, picks up changes on rescan, and keeps a pair refused later", async () => {
     const watched = certDir();
