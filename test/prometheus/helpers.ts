@@ -1,6 +1,9 @@
-// Helpers for the prometheus tests: parsing the exposition text, promtool, polling.
-import { spawnSync } from "node:child_process";
+// Helpers for the prometheus tests: parsing the exposition text, promtool, polling, a real
+// Prometheus server, the README section.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { resolve } from "node:path";
 import { expect } from "vitest";
 import type { Nginx } from "../../harness/nginx.mjs";
 
@@ -92,4 +95,46 @@ export function getWithHost(nginx: Nginx, host: string, path = "/"): Promise<num
     request.on("error", reject);
     request.end();
   });
+}
+
+/** A real Prometheus server (Debian's `prometheus`) started with these arguments; `stop()` ends it. */
+export interface PrometheusServer {
+  /** Its stderr so far (for failure messages). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts `prometheus` with `args` (config file, storage path, listen address, ...). */
+export function startPrometheus(args: string[]): PrometheusServer {
+  const child: ChildProcess = spawn("prometheus", [...args, "--log.level=warn"], { stdio: ["ignore", "ignore", "pipe"] });
+  let log = "";
+  child.stderr?.on("data", (chunk) => { log += chunk; });
+  return {
+    log: () => log,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+/** The first value of an instant query against Prometheus' HTTP API, or undefined. */
+export async function query(port: number, expression: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expression)}`);
+    const body = (await response.json()) as { status: string; data: { result: { value: [number, string] }[] } };
+    const result = body.data?.result?.[0];
+    return result ? Number(result.value[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The README's prometheus section (between its markers). */
+export function readmeSection(): string {
+  const readme = readFileSync(resolve(__dirname, "../../README.md"), "utf8");
+  return readme.slice(readme.indexOf("<!-- section:plugin:prometheus -->"), readme.indexOf("<!-- /section:plugin:prometheus -->"));
 }

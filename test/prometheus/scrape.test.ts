@@ -1,24 +1,18 @@
 // A real Prometheus server (Debian's `prometheus`) scrapes the gateway; its HTTP API then
 // reports the request count and a histogram quantile.
 import { describe, it, expect, afterEach } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNginx, freePort, Nginx } from "../../harness/nginx.mjs";
-import { until, WORKER_LOCATION } from "./helpers";
+import { until, query, startPrometheus, WORKER_LOCATION, type PrometheusServer } from "./helpers";
 
 let nginx: Nginx | undefined;
-let prometheus: ChildProcess | undefined;
+let prometheus: PrometheusServer | undefined;
 let storage: string | undefined;
 afterEach(async () => {
-  if (prometheus?.pid && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus?.once("exit", r));
-    prometheus.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (prometheus.exitCode === null) prometheus.kill("SIGKILL");
-  }
+  await prometheus?.stop();
   if (storage) rmSync(storage, { recursive: true, force: true });
   await nginx?.stop();
   nginx = prometheus = storage = undefined;
@@ -35,17 +29,6 @@ function sized(port: number, length: number): Promise<void> {
     req.on("error", reject);
     req.end();
   });
-}
-
-async function query(port: number, expression: string): Promise<number | undefined> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expression)}`);
-    const body = (await response.json()) as { status: string; data: { result: { value: [number, string] }[] } };
-    const result = body.data?.result?.[0];
-    return result ? Number(result.value[1]) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 describe("prometheus server", () => {
@@ -72,15 +55,10 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:${nginx.port}"]
 `);
-    prometheus = spawn("prometheus", [
-      `--config.file=${configFile}`, `--storage.tsdb.path=${join(storage, "data")}`,
-      `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn",
-    ], { stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    prometheus.stderr?.on("data", (chunk) => { log += chunk; });
+    prometheus = startPrometheus([`--config.file=${configFile}`, `--storage.tsdb.path=${join(storage, "data")}`, `--web.listen-address=127.0.0.1:${port}`]);
 
     const up = await until(() => query(port, 'up{job="gateway"}'), (v) => v === 1, 20000);
-    expect(up, log).toBe(1);
+    expect(up, prometheus.log()).toBe(1);
     const count = await until(() => query(port, "sum(nginx_ingress_controller_requests)"), (v) => v === 50, 10000);
     expect(count).toBe(50);
     // Linear interpolation inside the buckets: rank 12.5 of 25 in (200, 400], rank 37.5 in (800, 1600].
