@@ -15,15 +15,15 @@ type SharedDictValue = string | number | boolean;
 interface NgxSharedDict<V extends SharedDictValue = SharedDictValue> {
   /** Returns the value and its user flags; nil when absent or expired. Phases: all. */
   get(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[V | undefined, number | undefined]>;
-  /** Returns the value, its flags and whether it is stale (expired but not yet evicted). Phases: all. */
+  /** Returns the value (nil when absent), its flags (nil when 0) and whether it is stale (expired but not yet evicted). Phases: all. */
   get_stale(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[V | undefined, number | undefined, boolean]>;
   /** Stores a value, evicting least recently used items when full; returns ok, err, forcible. Phases: all. */
   set(this: NgxSharedDict<V>, key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
-  /** Like set, but never evicts: fails with "no memory" when full. Phases: all. */
+  /** Like set, but never evicts: true, or false and "no memory" when full. Phases: all. */
   safe_set(this: NgxSharedDict<V>, key: string, value: V | undefined, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
   /** Stores only when the key is absent ("exists" error otherwise); returns ok, err, forcible. Phases: all. */
   add(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
-  /** Like add, but never evicts. Phases: all. */
+  /** Like add, but never evicts: true, or false and "exists" / "no memory". Phases: all. */
   safe_add(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined]>;
   /** Stores only when the key exists ("not found" error otherwise). Phases: all. */
   replace(this: NgxSharedDict<V>, key: string, value: V, exptime?: number, flags?: number): LuaMultiReturn<[boolean, string | undefined, boolean]>;
@@ -46,7 +46,7 @@ interface NgxSharedDict<V extends SharedDictValue = SharedDictValue> {
   llen(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Remaining time to live in seconds (0 when it never expires), or nil and err. Phases: all. */
   ttl(this: NgxSharedDict<V>, key: string): LuaMultiReturn<[number, undefined] | [undefined, string]>;
-  /** Sets a key's time to live in seconds (0: never expires). Phases: all. */
+  /** Sets a key's time to live in seconds (0: never expires); true, or false and "not found". Phases: all. */
   expire(this: NgxSharedDict<V>, key: string, exptime: number): LuaMultiReturn<[boolean, string | undefined]>;
   /** Marks every item expired (memory is freed lazily). Phases: all. */
   flush_all(this: NgxSharedDict<V>): void;
@@ -139,13 +139,13 @@ interface NgxReq {
   append_body(data: string): void;
   /** Finishes the body begun with init_body. Phases: rewrite, access, content. */
   finish_body(): void;
-  /** The downstream socket (raw when `raw`) for streaming the body or upgrading. Phases: rewrite, access, content. */
+  /** The downstream socket (raw when `raw`) for streaming the body or upgrading, or nil and err (e.g. the body was already read). Phases: rewrite, access, content. */
   socket(raw?: boolean): LuaMultiReturn<[NgxTcpSocket, undefined] | [undefined, string]>;
 }
 
 /** @noSelf */
 interface NgxResp {
-  /** Response headers with lower-case keys (unless `raw`); at most `max_headers` (100; 0 for all). Phases: header_filter, body_filter, log and later. */
+  /** Response headers with lower-case keys (unless `raw`); at most `max_headers` (100; 0 for all). Phases: set, rewrite, access, content, header_filter, body_filter, log, balancer (before header_filter: the headers set so far). */
   get_headers(max_headers?: number, raw?: boolean): LuaMultiReturn<[LuaTable<string, NgxHeaderValue>, string | undefined]>;
 }
 
@@ -158,7 +158,7 @@ interface NgxTimer {
    * Runs `callback(premature, ...args)` after `delay` seconds in a detached light thread
    * (cosockets allowed there). Returns 1, or nil and an error ("too many pending timers",
    * "process exiting"). Phases: init_worker, set, rewrite, access, content, header_filter,
-   * body_filter, log, ssl_cert, timer.
+   * body_filter, log, balancer, ssl_cert, ssl_session_fetch, ssl_session_store, ssl_client_hello, timer.
    */
   at<A extends unknown[]>(delay: number, callback: NgxTimerCallback<A>, ...args: A): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Runs `callback(premature, ...args)` every `delay` seconds until the worker exits; 1, or nil and err. Phases: as for `at`. */
@@ -212,7 +212,7 @@ interface NgxTcpSocket {
   send(this: NgxTcpSocket, data: string | (string | number)[]): LuaMultiReturn<[number, undefined] | [undefined, string]>;
   /** Receives a line ("*l", default), everything ("*a") or a byte count; nil, err, partial on failure. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receive(this: NgxTcpSocket, pattern?: "*l" | "*a" | number): LuaMultiReturn<[string, undefined, undefined] | [undefined, string, string | undefined]>;
-  /** Receives up to `size` bytes as soon as any arrive. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
+  /** Receives up to `size` bytes as soon as any arrive; nil and err ("timeout", "closed") on failure. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receiveany(this: NgxTcpSocket, size: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
   /** Returns an iterator that reads up to the delimiter `pattern` (with it when `inclusive`); each call gives data, or nil, err, partial. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   receiveuntil(this: NgxTcpSocket, pattern: string, options?: { inclusive?: boolean }): (this: void, size?: number) => LuaMultiReturn<[string | undefined, string | undefined, string | undefined]>;
@@ -222,7 +222,7 @@ interface NgxTcpSocket {
   settimeout(this: NgxTcpSocket, ms: number): void;
   /** Sets connect, send and read timeouts in milliseconds. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   settimeouts(this: NgxTcpSocket, connect_ms: number, send_ms: number, read_ms: number): void;
-  /** Sets a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"). Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
+  /** Sets a socket option ("keepalive", "reuseaddr", "tcp-nodelay", "sndbuf", "rcvbuf"); true, or false and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   setoption(this: NgxTcpSocket, option: string, value: number | boolean): LuaMultiReturn<[boolean, string | undefined]>;
   /** Returns the connection to the pool (idle `timeout` ms, `size` per pool); 1 or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */
   setkeepalive(this: NgxTcpSocket, timeout?: number, size?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
@@ -242,9 +242,9 @@ interface NgxUdpSocket {
   setpeername(this: NgxUdpSocket, host: string, port?: number): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sends a datagram; returns 1 or nil and err. Phases: ssl_cert, rewrite, access, content, timer. */
   send(this: NgxUdpSocket, data: string): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Receives a datagram of at most `size` bytes (8192 by default). Phases: ssl_cert, rewrite, access, content, timer. */
+  /** Receives a datagram of at most `size` bytes (8192 by default); nil and err ("timeout") on failure. Phases: ssl_cert, rewrite, access, content, timer. */
   receive(this: NgxUdpSocket, size?: number): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** Closes the socket. Phases: ssl_cert, rewrite, access, content, timer. */
+  /** Closes the socket; 1, or nil and err. Phases: ssl_cert, rewrite, access, content, timer. */
   close(this: NgxUdpSocket): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sets the receive timeout in milliseconds. Phases: ssl_cert, rewrite, access, content, timer. */
   settimeout(this: NgxUdpSocket, ms: number): void;
@@ -272,7 +272,7 @@ interface Ngx {
   header: NgxHeader;
   /** Response status (0 until one is set or received). Writable in set, rewrite, access, content, header_filter (before headers are sent); readable also in body_filter, log (an error outside requests: init, init_worker, timer). */
   status: number;
-  /** In body_filter: `arg[1]` is the chunk, `arg[2]` the eof flag. In set_by_lua: the arguments. Phases: set, body_filter. */
+  /** In body_filter: `arg[1]` is the chunk (a string, assignable), `arg[2]` the eof flag (true on the last chunk). In set_by_lua: the arguments (nil past the last). Phases: set, body_filter. */
   arg: LuaTable<number, string | boolean | undefined>;
   /** The JSON null / shared-dict nil sentinel (a NULL lightuserdata). Phases: all. */
   readonly null: LuaUserdata;
@@ -325,17 +325,17 @@ interface Ngx {
   say(...args: unknown[]): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Sends data in the response body; returns 1 or nil and err. Phases: rewrite, access, content. */
   print(...args: unknown[]): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Flushes the response body (waiting when `wait` is true). Phases: rewrite, access, content. */
+  /** Flushes the response body (waiting when `wait` is true); 1, or nil and err. Phases: rewrite, access, content. */
   flush(wait?: boolean): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Ends the response body; the handler may go on. Phases: rewrite, access, content. */
+  /** Ends the response body (the handler may go on); 1, or nil and err. Phases: rewrite, access, content. */
   eof(): LuaMultiReturn<[1, undefined] | [undefined, string]>;
-  /** Sends the response headers now. Phases: rewrite, access, content. */
+  /** Sends the response headers now; 1, or nil and err (e.g. "header already sent"). Phases: rewrite, access, content. */
   send_headers(): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Whether response headers were already sent. Phases: set, rewrite, access, content, header_filter, body_filter, log (raises an error elsewhere). */
   headers_sent: boolean;
   /** Whether this request is a subrequest. Phases: set, rewrite, access, content, header_filter, body_filter, log (raises an error elsewhere). */
   readonly is_subrequest: boolean;
-  /** Registers a callback for when the client closes the connection early (needs lua_check_client_abort). Phases: rewrite, access, content. */
+  /** Registers a callback for when the client closes the connection early; 1, or nil and err (e.g. lua_check_client_abort is off). Phases: rewrite, access, content. */
   on_abort(callback: (this: void) => void): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /** Yields for `seconds` (millisecond resolution). Phases: rewrite, access, content, ssl_cert, timer. */
   sleep(seconds: number): void;

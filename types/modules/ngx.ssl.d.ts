@@ -8,15 +8,15 @@ declare module "ngx.ssl" {
   type ParsedCert = { readonly __parsedCert: never };
   /** A parsed private key (`EVP_PKEY*`), freed by the GC. */
   type ParsedKey = { readonly __parsedKey: never };
-  /** Removes the certificates and keys nginx set for this handshake (the placeholder). Phases: ssl_cert. */
+  /** Removes the certificates and keys nginx set for this handshake (the placeholder); true, or nil and err. Phases: ssl_cert. */
   export function clear_certs(this: void): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** Sets the chain for this handshake (one per key type). Phases: ssl_cert. */
+  /** Sets the chain for this handshake (one per key type); true, or nil and err. Phases: ssl_cert. */
   export function set_cert(this: void, cert: ParsedCert): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** Sets the private key of the chain set last. Phases: ssl_cert. */
+  /** Sets the private key of the chain set last; true, or nil and err. Phases: ssl_cert. */
   export function set_priv_key(this: void, key: ParsedKey): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** Sets a DER certificate chain. Phases: ssl_cert. */
+  /** Sets a DER certificate chain; true, or nil and err. Phases: ssl_cert. */
   export function set_der_cert(this: void, der: string): LuaMultiReturn<[true, undefined] | [undefined, string]>;
-  /** Sets a DER private key. Phases: ssl_cert. */
+  /** Sets a DER private key; true, or nil and err. Phases: ssl_cert. */
   export function set_der_priv_key(this: void, der: string): LuaMultiReturn<[true, undefined] | [undefined, string]>;
   /** The SNI the client sent, or nil (no SNI). Phases: ssl_cert, and later phases over TLS. */
   export function server_name(this: void): LuaMultiReturn<[string | undefined, string | undefined]>;
@@ -30,15 +30,15 @@ declare module "ngx.ssl" {
   export function get_tls1_version(this: void): LuaMultiReturn<[number | undefined, string | undefined]>;
   /** The negotiated TLS version name ("TLSv1.2"), or nil and err ("unknown version"). Phases: ssl_cert, ssl_client_hello. */
   export function get_tls1_version_str(this: void): LuaMultiReturn<[string | undefined, string | undefined]>;
-  /** Converts a PEM chain to DER. Phases: all. */
+  /** Converts a PEM chain to DER; nil and err when it is malformed. Phases: all. */
   export function cert_pem_to_der(this: void, pem: string): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** Converts a PEM private key to DER. Phases: all. */
+  /** Converts a PEM private key to DER; nil and err when it is malformed (or the passphrase is wrong). Phases: all. */
   export function priv_key_pem_to_der(this: void, pem: string, passphrase?: string): LuaMultiReturn<[string, undefined] | [undefined, string]>;
-  /** Parses a PEM chain (leaf first) into cdata for set_cert. Phases: all. */
+  /** Parses a PEM chain (leaf first) into cdata for set_cert; nil and err when it is malformed. Phases: all. */
   export function parse_pem_cert(this: void, pem: string): LuaMultiReturn<[ParsedCert, undefined] | [undefined, string]>;
-  /** Parses an unencrypted PEM private key into cdata for set_priv_key. Phases: all. */
+  /** Parses an unencrypted PEM private key into cdata for set_priv_key; nil and err when it is malformed. Phases: all. */
   export function parse_pem_priv_key(this: void, pem: string): LuaMultiReturn<[ParsedKey, undefined] | [undefined, string]>;
-  /** Requests a client certificate verified against `ca_certs` (parsed chain). Phases: ssl_cert. */
+  /** Requests a client certificate verified against `ca_certs` (parsed chain); true, or nil and err. Phases: ssl_cert. */
   export function verify_client(this: void, ca_certs?: ParsedCert, depth?: number): LuaMultiReturn<[true, undefined] | [undefined, string]>;
   /** `get_tls1_version()` value of SSL 3.0 (0x0300). */
   export const SSL3_VERSION: 0x0300;
