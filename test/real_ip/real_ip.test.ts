@@ -293,7 +293,30 @@ describe("real_ip: RFC 7239 Forwarded", () => {
       const response = await rawRequest({ port: nginx.port, headers });
       expect(response.body.trim(), JSON.stringify(headers)).toBe(expected);
     }
+    // An untrusted peer's Forwarded changes nothing.
+    const untrusted = await rawRequest({ port: nginx.port, from: "127.0.0.2", headers: [["Forwarded", "for=1.1.1.1"]] });
+    expect(untrusted.body.trim()).toBe("-|");
     expect(requestLogLines(nginx)).toEqual([]);
+  });
+});
+
+describe("real_ip: any other header name", () => {
+  it("walks a header such as CF-Connecting-IP as nginx's real_ip_header does, and only from a trusted peer", async () => {
+    nginx = await startPair({ trusted: TRUSTED, header: "CF-Connecting-IP", recursive: true });
+    const cases: [string, HeaderLine[], string][] = [
+      ["127.0.0.1", [["CF-Connecting-IP", "203.0.113.7"]], "203.0.113.7|"],
+      ["127.0.0.1", [["CF-Connecting-IP", "6.6.6.6, 1.1.1.1, 10.0.0.2:81"]], "1.1.1.1|"],
+      ["127.0.0.1", [["CF-Connecting-IP", "1.1.1.1"], ["CF-Connecting-IP", "10.0.0.2"]], "1.1.1.1|"], // first line only
+      ["127.0.0.1", [["CF-Connecting-IP", "garbage"]], "-|"],
+      ["127.0.0.1", [["X-Forwarded-For", "1.1.1.1"]], "-|"],
+      ["127.0.0.2", [["CF-Connecting-IP", "203.0.113.7"]], "-|"],
+    ];
+    for (const [from, headers, expected] of cases) {
+      const c = await rawRequest({ port: nginx.ports.c, from, headers });
+      const plugin = await rawRequest({ port: nginx.port, from, headers });
+      expect(normalizeC(c.body), JSON.stringify(headers)).toBe(expected);
+      expect(plugin.body.trim(), JSON.stringify(headers)).toBe(expected);
+    }
   });
 });
 
