@@ -4,7 +4,7 @@
 // its file) and whatever was served for it before stays served.
 import * as ffi from "ffi";
 import * as store from "./store";
-import { check } from "./certificate";
+import { check, type Certificate } from "./certificate";
 import { readFile } from "./files";
 
 // glibc on 64-bit Linux: struct dirent { ino_t; off_t; unsigned short; unsigned char; char[256] }.
@@ -33,14 +33,21 @@ export function list(this: void, path: string): LuaMultiReturn<[string[], undefi
   return $multi(names, undefined);
 }
 
-/** One pair found in the folder: its store id, its certificate file and the two texts. */
+/**
+ * One pair found in the folder: the file to name in a log line, the two texts, or (one half
+ * unreadable) why it cannot be used.
+ */
 interface Found {
   file: string;
   cert: string;
   key: string;
+  problem?: string;
 }
 
-/** The pairs in the folder, by store id ("dir:<name>"). Unreadable halves are skipped. */
+/**
+ * The pairs in the folder, by store id ("dir:<name>"). A pair with one half unreadable is found
+ * with its problem (it may be mid-update: what it served stays); with neither, it is no pair.
+ */
 function pairs(this: void, path: string, names: string[]): LuaTable<string, Found> {
   const found = new LuaTable<string, Found>();
   for (const name of names) {
@@ -56,9 +63,11 @@ function pairs(this: void, path: string, names: string[]): LuaTable<string, Foun
       keyFile = `${path}/${name}/tls.key`;
     }
     if (certFile === undefined || keyFile === undefined) continue;
-    const [cert] = readFile(certFile);
-    const [key] = readFile(keyFile);
+    const [cert, certError] = readFile(certFile);
+    const [key, keyError] = readFile(keyFile);
     if (cert !== undefined && key !== undefined) found.set(`dir:${stem}`, { file: certFile, cert, key });
+    else if (cert !== undefined) found.set(`dir:${stem}`, { file: keyFile, cert: "", key: "", problem: keyError });
+    else if (key !== undefined) found.set(`dir:${stem}`, { file: certFile, cert: "", key: "", problem: certError });
   }
   return found;
 }
@@ -84,9 +93,11 @@ export function rescan(this: void, path: string, dict: NgxSharedDict<string | nu
   for (const [id, pair] of found) {
     const known = store.get(id);
     if (known !== undefined && known.cert === pair.cert && known.key === pair.key) continue;
-    const texts = pair.cert + pair.key;
+    const texts = pair.problem ?? pair.cert + pair.key;
     if (refused.get(id) === texts) continue;
-    const [certificate, problem] = check(id, pair.cert, pair.key);
+    let certificate: Certificate | undefined;
+    let problem = pair.problem;
+    if (problem === undefined) [certificate, problem] = check(id, pair.cert, pair.key);
     if (certificate === undefined) {
       refused.set(id, texts);
       ngx.log(ngx.ERR, `resty-ts: cert_selection: refused ${pair.file}: ${problem}${known !== undefined ? " (still serving the previous certificate)" : ""}`);

@@ -354,6 +354,14 @@ describe("cert_selection: directory", () => {
     await eventually(async () => linesAbout("late.crt").length > 0, "the malformed pair is logged");
     expect(linesAbout("late.crt")[0]).toMatch(/malformed PEM certificate/);
 
+    // One half gone (mid-update): logged once naming it, the previous certificate stays.
+    rmSync(join(watched, "beta-secret", "tls.key"));
+    await eventually(async () => linesAbout("beta-secret/tls.key").length > 0, "the missing key is logged");
+    expect(linesAbout("beta-secret/tls.key")[0]).toMatch(/cannot read.*\(still serving the previous certificate\)/);
+    await sleep(2500);
+    expect(linesAbout("beta-secret/tls.key")).toHaveLength(1);
+    await everyWorker(port, "beta.test", named("beta.test"));
+
     // Removed: no longer served.
     rmSync(join(watched, "alpha.crt"));
     await eventually(async () => (await probe(port, "alpha.test")).names[0] === "placeholder.invalid", "the removed pair is gone");
