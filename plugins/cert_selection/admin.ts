@@ -20,6 +20,8 @@ export interface AdminSettings {
   tokenDigest?: string;
   /** Absolute path of the state file. */
   stateFile: string;
+  /** Set when the state file could not be read at load: changes are refused (saving would lose it). */
+  stateProblem?: string;
   dict: NgxSharedDict<string | number>;
 }
 
@@ -101,21 +103,22 @@ function same(this: void, known: Certificate, certificate: Certificate): boolean
  * changed ones are published, those no longer in the file removed; unchanged ones are left
  * alone, so workers still running (a reload) serve them throughout. A missing file is an empty
  * state; a bad entry is logged once naming the file and id, and what was served for it stays.
+ * Returns why changes must be refused when the file itself cannot be used (nil when it can).
  */
-export function restore(this: void, file: string, dict: NgxSharedDict<string | number>): void {
+export function restore(this: void, file: string, dict: NgxSharedDict<string | number>): string | undefined {
   store.sync(dict);
   const [text, readError] = readFile(file);
   if (text === undefined && string.find(readError, "No such file", 1, true)[0] === undefined) {
-    ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: ${readError}; keeping the API certificates as they are`);
-    return;
+    ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file}: ${readError}; keeping the API certificates as they are, refusing changes until it is readable`);
+    return `${file} could not be read at load (${readError}): fix it and reload nginx`;
   }
   const wanted = new LuaTable<string, boolean>();
   let state: unknown = { certificates: [] };
   if (text !== undefined) [state] = cjson.decode(text);
   const list = type(state) === "table" ? (state as { certificates?: unknown }).certificates : undefined;
   if (type(list) !== "table") {
-    ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file} is not a state file written by the admin API; ignored`);
-    return;
+    ngx.log(ngx.ERR, `resty-ts: cert_selection: ${file} is not a state file written by the admin API; ignored, and changes are refused until it is fixed`);
+    return `${file} is not a state file written by the admin API: fix or remove it and reload nginx`;
   }
   for (const item of list as Saved[]) {
     const id = type(item) === "table" ? item.id : undefined;
@@ -134,6 +137,7 @@ export function restore(this: void, file: string, dict: NgxSharedDict<string | n
   }
   for (const [id] of store.ofSource("api")) if (wanted.get(id) === undefined) store.publish(dict, id, undefined);
   store.sync(dict);
+  return undefined;
 }
 
 function lock(this: void, dict: NgxSharedDict<string | number>): boolean {
@@ -160,6 +164,7 @@ function conflict(this: void, certificate: Certificate): string | undefined {
 
 /** Changes `id` (nil certificate: removes it) under the lock: state file first, then the dict. */
 function change(this: void, settings: AdminSettings, id: string, certificate: Certificate | undefined, saved: Saved | undefined): void {
+  if (settings.stateProblem !== undefined) return respond(503, { error: settings.stateProblem });
   if (!lock(settings.dict)) return respond(503, { error: "another change is in progress; try again" });
   store.sync(settings.dict);
   if (certificate !== undefined) {

@@ -104,7 +104,7 @@ export function load(this: void, section: CertSelectionConfig, dict: NgxSharedDi
       const options = section.admin;
       const tokenDigest = options.token !== undefined ? ngx.sha1_bin(options.token) : undefined;
       loaded.admin = { path: options.path, allow: options.allow, tokenDigest, stateFile: resolve(options.state_file), dict };
-      admin.restore(loaded.admin.stateFile, dict);
+      loaded.admin.stateProblem = admin.restore(loaded.admin.stateFile, dict);
     } else {
       store.removeSource(dict, "api");
     }

@@ -279,6 +279,21 @@ describe("cert_selection: admin API", () => {
   });
 });
 
+describe("cert_selection: an unusable state file", () => {
+  it("refuses changes instead of overwriting it (its certificates would be lost)", async () => {
+    const state = join(stateDir(), "certs.json");
+    writeFileSync(state, '{"certificates": [{"id": "alpha", "cert": "-----BEGIN CERT');
+    chmodSync(state, 0o666);
+    nginx = await startGateway(dir, adminSection(state), { allowLog: [/is not a state file written by the admin API/] });
+    expect(nginx.errorLog()).toMatch(new RegExp(`${state} is not a state file written by the admin API; ignored`));
+    const refusedChange = await put("beta", { cert: beta.certPem, key: beta.keyPem });
+    expect(refusedChange.status).toBe(503);
+    expect((await refusedChange.json()).error).toMatch(/not a state file .*fix or remove it and reload/);
+    expect(readFileSync(state, "utf8")).toMatch(/BEGIN CERT$/);
+    expect((await probe(nginx.ports.tls, "beta.test")).names).toEqual(["placeholder.invalid"]);
+  });
+});
+
 describe("cert_selection: configured files at a reload", () => {
   it("keeps serving a configured certificate whose files are broken when nginx reloads", async () => {
     const folder = certDir();
