@@ -15,6 +15,7 @@ local samples = {
     upstream_addr = "1.1.1.1:80, 2.2.2.2:80 : 3.3.3.3:80", upstream_status = "502, 200 : -", request_id = "ab12",
     server_protocol = "HTTP/2.0", ssl_protocol = "TLSv1.3", http_user_agent = "ua\n\"x\"\255", request_length = "000" },
   { status = "", uri = string.rep("\226\130\172", 40), args = "&&=&a", msec = "bogus" },
+  { status = "0", request_time = "0.000", bytes_sent = "07", upstream_addr = "unix:/s", request_length = "0.5" },
 }
 local headerSets = { nil, {}, { a = "1", b = { "x", "y" }, authorization = "t", ["x\255"] = "\0" } }
 
@@ -47,6 +48,15 @@ describe("codegen", function()
     check(encoder(specs, false))
     check(encoder(specs, true))
     check(encoder({}, false))
+  end)
+  it("counts upstream_addr entries with or without the list field, in any order", function()
+    local redact = fields.redaction(fields.DEFAULT_REDACT_HEADERS, {}, "sess")
+    local specs = fields.userSpecs({ { name = "t1", value = "upstream_tries" }, { name = "a", value = "upstream_addr" },
+      { name = "t2", value = "upstream_tries" }, { name = "a2", value = "upstream_addr" } }, redact)
+    check(encoder(specs, false))
+    local enc = encoder(specs, false)
+    local line = codegen.compileBuilder(enc)({ "1.1.1.1:80, 2.2.2.2:80 : 3.3.3.3:80" }, nil, nil)
+    assert.equal('{"t1":3,"a":["1.1.1.1:80","2.2.2.2:80","3.3.3.3:80"],"t2":3,"a2":["1.1.1.1:80","2.2.2.2:80","3.3.3.3:80"]}', line)
   end)
   it("falls back to entry.build for very long field lists", function()
     local specs = {}
