@@ -15,6 +15,7 @@ import { isolate } from "./session";
 
 const serverName = ssl.server_name;
 const clearCerts = ssl.clear_certs;
+const select = store.select;
 const sub = string.sub;
 
 /** How often each worker applies the dict's changes (the API promises "within a second"). */
@@ -32,7 +33,7 @@ const adminPathLength = adminPath.length;
 function ssl_cert(this: void): void {
   const [sni] = serverName();
   const name = normaliseSni(sni);
-  let slot = name !== undefined ? store.select(name) : undefined;
+  let slot = name !== undefined ? select(name) : undefined;
   if (slot === undefined) slot = defaultSlot;
   if (slot === undefined) {
     // With no certificate at all, OpenSSL refuses the handshake.

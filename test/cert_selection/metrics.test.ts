@@ -6,7 +6,7 @@ import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
-import { startGateway } from "./tls";
+import { eventually, startGateway } from "./tls";
 
 let nginx: Nginx | undefined;
 afterEach(async () => {
@@ -61,17 +61,11 @@ describe("cert_selection: expiry metric", () => {
       const response = await nginx!.fetch(`/.resty-ts/certificates/${id}`, { method: "PUT", headers: { Authorization: `Bearer ${token}` }, body: JSON.stringify({ cert: cert.certPem, key: cert.keyPem }) });
       expect(response.status).toBe(200);
     };
-    const shows = async (file: string) => {
-      const deadline = Date.now() + 15000;
-      let body = "";
-      while (Date.now() < deadline) {
-        body = await (await nginx!.fetch("/metrics")).text();
-        const seen = Number(/nginx_ingress_controller_ssl_expire_time_seconds\{host="shared\.test"\} (\S+)/.exec(body)?.[1]);
-        if (Math.abs(seen - notAfter(file)) <= 2) return;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      throw new Error(`shared.test's expiry is not that of ${file}:\n${body}`);
-    };
+    const shows = (file: string) => eventually(async () => {
+      const body = await (await nginx!.fetch("/metrics")).text();
+      const seen = Number(/nginx_ingress_controller_ssl_expire_time_seconds\{host="shared\.test"\} (\S+)/.exec(body)?.[1]);
+      return Math.abs(seen - notAfter(file)) <= 2;
+    }, `shared.test's expiry is that of ${file}`);
     await shows(fromConfig.cert);
     // The API's certificate serves the name (it hides the config's of the same key type).
     await put("later", later);

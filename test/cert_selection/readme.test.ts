@@ -8,9 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { BUILD_LUA, freePort } from "../../harness/nginx.mjs";
 import { makeCert } from "./certs.mjs";
-import { probe } from "./tls";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { eventually, probe, sleep } from "./tls";
 
 function excerpt(): string {
   const readme = readFileSync(resolve(__dirname, "../../README.md"), "utf8");
@@ -52,10 +50,7 @@ describe("cert_selection: README nginx.conf excerpt", () => {
     const nginx = (...args: string[]) => execFileSync("nginx", ["-p", prefix, "-c", conf, "-e", log, "-g", `pid ${prefix}/nginx.pid;`, ...args], { stdio: "ignore" });
     nginx();
     try {
-      for (let i = 0; i < 100; i++) {
-        if (await probe(port, "shop.example.com").then(() => true, () => false)) break;
-        await sleep(50);
-      }
+      await eventually(() => probe(port, "shop.example.com").then(() => true, () => false), "nginx answers");
       expect((await probe(port, "shop.example.com")).names).toEqual(["shop.example.com"]);
       expect((await probe(port, "blog.example.com")).names).toEqual(["blog.example.com"]);
       expect((await probe(port, undefined)).names).toEqual(["default.example.com"]);

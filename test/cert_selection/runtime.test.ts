@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, 
 import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
-import { probe, startGateway, type Seen } from "./tls";
+import { eventually, probe, sleep, startGateway, type Seen } from "./tls";
 
 const dir = certDir();
 const TOKEN = "0123456789abcdef-admin-token";
@@ -22,18 +22,6 @@ afterEach(async () => {
   await nginx?.stop();
   nginx = undefined;
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` holds; generous deadline, no fixed sleeps. */
-async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 15000) {
-  const deadline = Date.now() + deadlineMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 /**
  * Handshakes (each with GET / to learn the worker) in parallel batches until both workers have

@@ -5,6 +5,19 @@ import { connect as netConnect } from "node:net";
 import { startNginx, type Nginx, type NginxOptions } from "../../harness/nginx.mjs";
 import { makeCert } from "./certs.mjs";
 
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` holds; generous deadline, no fixed sleeps. */
+export async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 15000) {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
 /** What one TLS connection saw. */
 export interface Seen {
   /** DNS names of the presented certificate (subjectAltName, else CN). */
