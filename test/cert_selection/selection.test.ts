@@ -6,7 +6,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
-import { probe, refused, rawClientHello, startGateway } from "./tls";
+import { startNginx } from "../../harness/nginx.mjs";
+import { probe, refused, rawClientHello, startGateway, tlsServer } from "./tls";
 
 const dir = certDir();
 const rsaBoth = makeCert(dir, "both.test", { type: "rsa" });
@@ -153,6 +154,28 @@ describe("cert_selection: without default", () => {
     await refused(nginx.ports.tls, "unknown.test");
     await refused(nginx.ports.tls, undefined);
     expect((await probe(nginx.ports.tls, "example.test")).names).toEqual(["example.test"]);
+  });
+});
+
+describe("cert_selection: without lua_shared_dict resty_ts_certs", () => {
+  it("serves the configured certificates, logs that directory and admin are off, and answers no API", async () => {
+    const placeholder = makeCert(dir, "placeholder.invalid", {}, "placeholder");
+    const nginx = await startNginx({
+      plugins: ["cert_selection"],
+      config: { cert_selection: { certificates: [{ cert: apex.cert, key: apex.key }], directory: dir, admin: { token: "0123456789abcdef-admin-token" } } },
+      ports: ["tls"],
+      http: tlsServer(placeholder),
+      allowLog: [/`directory` and `admin` need `lua_shared_dict resty_ts_certs/],
+    });
+    try {
+      expect(nginx.errorLog()).toMatch(/cert_selection: `directory` and `admin` need `lua_shared_dict resty_ts_certs 16m;` \(or larger\); they are off/);
+      expect((await probe(nginx.ports.tls, "example.test")).names).toEqual(["example.test"]);
+      expect((await probe(nginx.ports.tls, "www.example.test")).names).toEqual(["placeholder.invalid"]);
+      const api = await nginx.fetch("/.resty-ts/certificates", { headers: { Authorization: "Bearer 0123456789abcdef-admin-token" } });
+      expect(await api.text()).toBe("ok\n");
+    } finally {
+      await nginx.stop();
+    }
   });
 });
 
