@@ -48,6 +48,51 @@ function makeEncoder(this: void, settings: JsonLogConfig): LuaMultiReturn<[Encod
   }, undefined);
 }
 
+/**
+ * nginx's upstream list variables: set exactly when `$upstream_addr` is (all read
+ * r->upstream_states), so without an upstream they need not be asked for.
+ */
+const UPSTREAM_LISTS: { [name: string]: boolean } = {
+  upstream_status: true, upstream_connect_time: true, upstream_header_time: true, upstream_response_time: true,
+  upstream_bytes_sent: true, upstream_bytes_received: true, upstream_response_length: true, upstream_queue_time: true,
+};
+/** Variables fixed for a worker's life: read on its first request only. */
+const PER_WORKER: { [name: string]: boolean } = { hostname: true, pid: true };
+
+/** A list of variables to read: names and the value slots they fill. */
+interface Reads { names: LuaTable<number, string>; slots: LuaTable<number, number>; count: number }
+const newReads = (): Reads => ({ names: new LuaTable(), slots: new LuaTable(), count: 0 });
+function addRead(this: void, reads: Reads, name: string, slot: number): void {
+  reads.count++;
+  reads.names.set(reads.count, name);
+  reads.slots.set(reads.count, slot);
+}
+
+/** Every request's reads; the upstream lists (only with an upstream); the per-worker ones. */
+let always = newReads();
+let upstreamLists = newReads();
+let perWorker = newReads();
+/** The slot of `$upstream_addr` when the upstream lists depend on it, else 0. */
+let addressSlot = 0;
+let perWorkerRead = false;
+
+/** Splits the plan's variables into the three read lists. */
+function planReads(this: void, plan: Encoder["plan"]): void {
+  always = newReads();
+  upstreamLists = newReads();
+  perWorker = newReads();
+  addressSlot = 0;
+  for (const slot of $range(1, plan.varCount)) {
+    if (plan.vars.get(slot) === "upstream_addr") addressSlot = slot;
+  }
+  for (const slot of $range(1, plan.varCount)) {
+    const name = plan.vars.get(slot);
+    if (PER_WORKER[name] === true) addRead(perWorker, name, slot);
+    else if (addressSlot !== 0 && UPSTREAM_LISTS[name] === true) addRead(upstreamLists, name, slot);
+    else addRead(always, name, slot);
+  }
+}
+
 let encoder: Encoder | undefined;
 let builder: Builder | undefined;
 let sink: JsonLogConfig["sink"] = "variable";
@@ -67,6 +112,7 @@ if (settings !== undefined) {
     ngxLog(ERR, `resty-ts: plugin "json_log": invalid config: ${problem}; nothing will be logged`);
   } else {
     builder = compileBuilder(encoder as Encoder);
+    planReads((encoder as Encoder).plan);
     sink = settings.sink;
     variableName = settings.variable;
     if (sink === "file") fileSink.configure(settings.file.path as string, settings.file.buffer_size, settings.file.flush_interval);
@@ -114,11 +160,26 @@ function initWorker(this: void): void {
 function log(this: void): void {
   const current = encoder;
   if (current === undefined) return;
-  const plan = current.plan;
-  const vars = plan.vars;
-  for (const i of $range(1, plan.varCount)) values.set(i, ngxVar[vars.get(i)]);
+  // One loop per list over precomputed names: LuaJIT compiles these loops (REFERENCE 3b).
+  let reads = always;
+  let names = reads.names;
+  let slots = reads.slots;
+  for (const i of $range(1, reads.count)) values.set(slots.get(i), ngxVar[names.get(i)]);
+  reads = upstreamLists;
+  names = reads.names;
+  slots = reads.slots;
+  if (addressSlot === 0 || values.get(addressSlot) !== undefined) {
+    for (const i of $range(1, reads.count)) values.set(slots.get(i), ngxVar[names.get(i)]);
+  } else {
+    for (const i of $range(1, reads.count)) values.set(slots.get(i), undefined);
+  }
+  if (!perWorkerRead) {
+    reads = perWorker;
+    for (const i of $range(1, reads.count)) values.set(reads.slots.get(i), ngxVar[reads.names.get(i)]);
+    perWorkerRead = true;
+  }
   let headers: LuaTable<string, string | string[]> | undefined;
-  if (plan.needsHeaders) [headers] = getHeaders(0);
+  if (current.plan.needsHeaders) [headers] = getHeaders(0);
   const line = (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
   if (sink === "variable") writeVariable(line);
   else if (sink === "file") fileSink.write(line);

@@ -92,7 +92,7 @@ describe("json_log ingress format", () => {
   });
 
   it("writes nginx's upstream lists as arrays: 502, 200 with -, and : after an internal redirect", async () => {
-    nginx = await startLogging(undefined, await upstreams());
+    nginx = await startLogging(undefined, { ...(await upstreams()), workers: 1 });
     expect((await nginx.fetch("/proxy/x")).status).toBe(200);
     const [failover] = await waitForEntries(accessLog(nginx), 1);
     expect(failover.upstream_status).toEqual([502, 200]);
@@ -110,6 +110,19 @@ describe("json_log ingress format", () => {
     expect(redirected.upstream_status).toEqual([404, 200]);
     expect((redirected.upstream_addr as string[]).length).toBe(2);
     expect((redirected.upstream_response_time as number[]).every((t) => typeof t === "number")).toBe(true);
+
+    // The same worker, then a request without an upstream: no list left over from the last one
+    // (json_log skips reading the upstream lists when $upstream_addr is unset); hostname still there.
+    expect((await nginx.fetch("/local")).status).toBe(200);
+    const [, , local] = await waitForEntries(accessLog(nginx), 3);
+    for (const key of ["upstream_addr", "upstream_status", "upstream_connect_time", "upstream_header_time",
+      "upstream_response_time", "upstream_bytes_sent", "upstream_bytes_received"]) {
+      expect(local[key], key).toEqual([]);
+    }
+    expect(local.upstream_tries).toBe(0);
+    expect(local.hostname).toBe(hostname());
+    expect(redirected.hostname).toBe(hostname());
+    expect(new Set(nginx.workerPids()).size).toBe(1);
   });
 });
 
