@@ -157,7 +157,7 @@ export function generateReport() {
     "",
     "The OpenResty Lua API as resty-ts declares it (lua-nginx-module 0.10.23, lua-resty-core 0.1.25),",
     "with the phases each member may be used in, by `ngx.get_phase()` name. `resty-ts check` reports",
-    "a use outside these phases. \"not stated\": the declaration names no phases.",
+    "a use outside these phases. Every member's doc comment names its phases (test/kit/api-doc.test.ts).",
     "",
     `Phase names: ${ALL_PHASES.map((p) => `\`${p}\``).join(", ")}.`,
     "",
