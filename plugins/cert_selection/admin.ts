@@ -177,6 +177,7 @@ function change(this: void, settings: AdminSettings, id: string, certificate: Ce
     settings.dict.delete(LOCK_KEY);
     return respond(404, { error: `no certificate "${id}"` });
   }
+  const before = store.get(`api:${id}`);
   const [saved_, saveError] = save(settings.stateFile, savedList(id, saved));
   if (saved_ === undefined) {
     settings.dict.delete(LOCK_KEY);
@@ -184,6 +185,8 @@ function change(this: void, settings: AdminSettings, id: string, certificate: Ce
     return respond(500, { error: `the change could not be persisted: ${saveError}` });
   }
   const [published, publishError] = store.publish(settings.dict, `api:${id}`, certificate);
+  // Not applied: the state file goes back to what is served (best effort; it was just writable).
+  if (published === undefined) save(settings.stateFile, savedList(id, before !== undefined ? { id, cert: before.cert, key: before.key, hosts: before.given_hosts } : undefined));
   store.sync(settings.dict);
   settings.dict.delete(LOCK_KEY);
   if (published === undefined) return respond(507, { error: publishError });

@@ -5,7 +5,8 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync, readFileSync, 
 import { join } from "node:path";
 import type { Nginx } from "../../harness/nginx.mjs";
 import { certDir, makeCert } from "./certs.mjs";
-import { eventually, probe, sleep, startGateway, type Seen } from "./tls";
+import { startNginx } from "../../harness/nginx.mjs";
+import { eventually, probe, sleep, startGateway, tlsServer, type Seen } from "./tls";
 
 const dir = certDir();
 const TOKEN = "0123456789abcdef-admin-token";
@@ -263,6 +264,27 @@ describe("cert_selection: admin API", () => {
     chmodSync(state, 0o666);
     nginx = await startGateway(dir, adminSection(state), { allowLog: [/certificate "broken" refused/] });
     expect(nginx.errorLog()).toMatch(new RegExp(`${state}: certificate "broken" refused: the private key does not match`));
+    expect((await probe(nginx.ports.tls, "beta.test")).names).toEqual(["beta.test"]);
+  });
+});
+
+describe("cert_selection: a full dict", () => {
+  it("answers 507 and leaves the state file as it was", async () => {
+    const state = join(stateDir(), "certs.json");
+    const placeholder = makeCert(dir, "placeholder.invalid", {}, "placeholder");
+    const big = makeCert(dir, "big.test", { type: "rsa", san: Array.from({ length: 400 }, (_, i) => `name-${i}.big.test`) }, "big");
+    nginx = await startNginx({
+      plugins: ["cert_selection"],
+      config: { cert_selection: adminSection(state) },
+      ports: ["tls"],
+      http: (ctx) => `lua_shared_dict resty_ts_certs 32k;\n${tlsServer(placeholder)(ctx)}`,
+    });
+    expect((await put("beta", { cert: beta.certPem, key: beta.keyPem })).status).toBe(200);
+    const before = readFileSync(state, "utf8");
+    const full = await put("big", { cert: big.certPem, key: big.keyPem });
+    expect(full.status).toBe(507);
+    expect((await full.json()).error).toMatch(/resty_ts_certs is full .*make it larger/);
+    expect(readFileSync(state, "utf8")).toBe(before);
     expect((await probe(nginx.ports.tls, "beta.test")).names).toEqual(["beta.test"]);
   });
 });
