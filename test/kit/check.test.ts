@@ -1,9 +1,9 @@
-// `resty-ts check` on plugins with known mistakes (test/kit/fixtures/check: bad, deep): each
+// `resty-ts check` on plugins with known mistakes (test/kit/fixtures/check: bad, hello): each
 // phase violation is found through the call graph, with file:line, the path and a fix, and calls
 // that are fine where they run (a cosocket in a timer callback, ngx.sleep in rewrite) are not;
 // a plugin without mistakes (good) gets no finding at all.
 import { afterAll, describe, expect, it } from "vitest";
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempProject, ROOT } from "./project";
 
@@ -18,7 +18,7 @@ for (const plugin of readdirSync(fixtures)) {
 
 type Finding = { file: string; line: number; kind: string; message: string; fix: string; phase: string; path: string[] };
 const kit = join(ROOT, "kit", "check", "analyze.mjs");
-const { checkProject } = await import(kit);
+const { checkProject, formatFinding } = await import(kit);
 const findings: Finding[] = checkProject({ projectDir: project.dir, plugins: ["bad"] });
 const at = (file: string, line: number) => findings.filter((f) => f.file === `plugins/bad/${file}` && f.line === line);
 
@@ -59,22 +59,30 @@ describe("resty-ts check: phases", () => {
 
 describe("resty-ts check: two calls deep through an import, and a plugin without mistakes", () => {
   it("finds a cosocket reached from body_filter and from init through audit -> deliver in another module, and not from rewrite", () => {
-    const deep: Finding[] = checkProject({ projectDir: project.dir, plugins: ["deep"] });
-    const udp = deep.filter((f) => f.file === "plugins/deep/audit.ts" && f.line === 10);
+    const hello: Finding[] = checkProject({ projectDir: project.dir, plugins: ["hello"] });
+    const udp = hello.filter((f) => f.file === "plugins/hello/audit.ts" && f.line === 10);
     expect(udp.map((f) => f.phase).sort()).toEqual(["body_filter", "init"]);
     const fromBodyFilter = udp.find((f) => f.phase === "body_filter")!;
     const fromInit = udp.find((f) => f.phase === "init")!;
     expect(fromBodyFilter.message).toMatch(/^ngx\.socket\.udp is not allowed in body_filter \(allowed in: .*rewrite/);
-    expect(fromBodyFilter.path).toEqual(["deep.body_filter handler (plugins/deep/main.ts:15)", "audit (plugins/deep/main.ts:10)", "deliver (plugins/deep/audit.ts:5)"]);
+    expect(fromBodyFilter.path).toEqual(["hello.body_filter handler (plugins/hello/main.ts:15)", "audit (plugins/hello/main.ts:10)", "deliver (plugins/hello/audit.ts:5)"]);
     expect(fromBodyFilter.fix).toMatch(/ngx\.timer\.at/);
     expect(fromInit.message).toMatch(/^ngx\.socket\.udp is not allowed in init/);
-    expect(fromInit.path).toEqual(["loading plugins.deep.main (init)", "audit (plugins/deep/main.ts:13)", "deliver (plugins/deep/audit.ts:5)"]);
+    expect(fromInit.path).toEqual(["loading plugins.hello.main (init)", "audit (plugins/hello/main.ts:13)", "deliver (plugins/hello/audit.ts:5)"]);
     expect(fromInit.fix).toMatch(/init_worker or a timer/);
     // Every method call on the socket is named too, in both phases; nothing from rewrite.
-    expect(deep.map((f) => `${f.line} ${f.phase} ${f.message.split(" ")[0]}`).sort()).toEqual([
+    expect(hello.map((f) => `${f.line} ${f.phase} ${f.message.split(" ")[0]}`).sort()).toEqual([
       "10 body_filter ngx.socket.udp", "10 init ngx.socket.udp", "11 body_filter sock.setpeername", "11 init sock.setpeername",
       "12 body_filter sock.send", "12 init sock.send", "13 body_filter sock.close", "13 init sock.close",
     ]);
+  });
+
+  it("prints for it the example output docs/tutorial.md shows", () => {
+    const tutorial = readFileSync(join(ROOT, "docs", "tutorial.md"), "utf8");
+    const example = /you would read:\n\n```text\n([\s\S]*?)```/.exec(tutorial)?.[1];
+    expect(example, "the tutorial's example of check's output").toBeDefined();
+    const printed = checkProject({ projectDir: project.dir, plugins: ["hello"] }).map(formatFinding).join("\n");
+    expect(printed).toContain(example!.trimEnd());
   });
 
   it("reports nothing for the same calls where they are allowed (access, timers started from log and init_worker)", () => {
