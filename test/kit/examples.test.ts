@@ -20,12 +20,18 @@ for (const name of names) {
 // Paths held in variables: these modules live outside test/ (and its type-check program).
 const kitBuild = join(ROOT, "kit", "build.mjs");
 const { buildProject } = await import(kitBuild);
+const kitCheck = join(ROOT, "kit", "check", "analyze.mjs");
+const { checkProject } = await import(kitCheck);
 
 beforeAll(() => {
   for (const name of names) {
     expect(buildProject({ projectDir: join(project.dir, name), log: () => {} }), `build of examples/${name}`).toBe(0);
   }
 }, 120_000);
+
+it("have no finding from resty-ts check (phases, slow constructs)", () => {
+  for (const name of names) expect(checkProject({ projectDir: join(project.dir, name) }), `examples/${name}`).toEqual([]);
+});
 
 it("request_id's busted spec passes under LuaJIT", () => {
   const busted = spawnSync("busted", ["--lua=luajit", "spec"], { cwd: join(project.dir, "request_id"), encoding: "utf8" });
