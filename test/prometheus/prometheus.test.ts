@@ -242,6 +242,20 @@ ${INGRESS_PHASE_HOOKS}
     expect(nginx.errorLog().match(/lua_shared_dict resty_ts_metrics is full/g)).toHaveLength(1);
   });
 
+  it("the worker answering a scrape flushes its own updates first (no timer needed)", async () => {
+    nginx = await startNginx({
+      plugins: ["prometheus"],
+      config: { prometheus: { sync_interval: 60 } },
+      http: DICT,
+      locations: WORKER_LOCATION,
+    });
+    // The first flush at worker start has run once the errors counter shows.
+    await until(() => scrape(nginx as Nginx), (t) => t.includes('resty_ts_metrics_errors_total{reason="bad_value"} 0'));
+    await load(nginx, 20, 4);
+    expect(total(await scrape(nginx), REQUESTS)).toBe(20);
+    expect(total(await scrape(nginx), REQUESTS)).toBe(20);
+  });
+
   it("flushes when a worker exits gracefully and never resets the error counter", async () => {
     const config = { prometheus: { sync_interval: 30 } };
     nginx = await startNginx({
