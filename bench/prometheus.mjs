@@ -4,6 +4,10 @@
 // (a) micro, side by side inside one nginx worker: histogram observe vs one raw shared-dict
 //     incr (goal: <= 1x), counter inc vs one incr (goal: <= 1/3), render of 10,000 series vs
 //     10,000 raw shared-dict gets (goal: <= 10x). Several rounds, medians of the ratios.
+//     Each update is measured compiled (a hot loop), in the interpreter (JIT off: how most
+//     per-request code runs, REFERENCE 3b) and with only the loop interpreted (callees may
+//     compile; varies from run to run). "same loop": the raw incr picks among 4 keys as the
+//     varied updates pick among 4 label sets, so both carry the same loop overhead.
 // (b) the gateway scenario (bench/gateway.mjs) with and without the plugin (goal: >= 0.9x).
 //
 //   node bench/prometheus.mjs            both

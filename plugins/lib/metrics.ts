@@ -82,8 +82,6 @@ export interface LabelTree<L extends readonly string[], T> {
 /** Prometheus' default buckets, for durations in seconds. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-
-
 /**
  * Registers (or returns the already registered) counter `name` with these label names
  * (at most 8). A bad name or a clash logs one ERR line and returns a metric that does nothing.

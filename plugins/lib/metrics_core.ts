@@ -130,10 +130,10 @@ const FIND = {} as unknown as number;
 
 /**
  * The one label-tree walk of every update and lookup: one table read per label, then (unless
- * `value` is FIND) a counter's add or a histogram's observation, in the same call: per-request
- * code runs in LuaJIT's interpreter, where a call costs as much as the walk. Counters'
- * `inc` and histograms' `observe` are this function itself. The argument after the last label
- * must be nil (too many labels); a nil label value counts as "". A miss goes to `miss`.
+ * `value` is FIND) a counter's add to its series' delta or a histogram's observation. Counters'
+ * `inc` and histograms' `observe` are this function itself, so a counter update is one call.
+ * The argument after the last label must be nil (too many labels); a nil label value counts
+ * as "". A miss (new label set or wrong label count) goes to `miss`.
  */
 function walk(this: Tree, value: number, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
   e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
