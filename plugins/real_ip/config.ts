@@ -35,11 +35,6 @@ export const parser = record({
   header: headerName("X-Forwarded-For"),
   /** Walk through every trusted proxy (true, default) or take one step only. */
   recursive: bool(true),
-  /**
-   * How X-Forwarded-For reaches the upstream: "request" (default) rewrites the request headers;
-   * "variables" sets `$resty_ts_forwarded_for` instead, for nginx.conf's proxy_set_header (cheaper).
-   */
-  upstream_headers: str({ default: "request", oneOf: ["request", "variables"] }),
 });
 
 /** The checked section. */
@@ -54,8 +49,6 @@ export interface Settings {
   readonly headerKey: string;
   /** The nginx variable holding the header (`http_x_real_ip`). */
   readonly variable: string;
-  /** X-Forwarded-For goes to the upstream through `$resty_ts_forwarded_for` (upstream_headers "variables"). */
-  readonly viaVariables: boolean;
 }
 
 /** Derives the handler's settings from a checked section. */
@@ -66,5 +59,5 @@ export function settings(this: void, config: RealIpConfig): Settings {
   else if (headerKey === "forwarded") source = Source.Forwarded;
   else if (headerKey === "proxy_protocol") source = Source.ProxyProtocol;
   const [variable] = string.gsub(headerKey, "-", "_");
-  return { trusted: config.trusted, recursive: config.recursive, source, headerKey, variable: `http_${variable}`, viaVariables: config.upstream_headers === "variables" };
+  return { trusted: config.trusted, recursive: config.recursive, source, headerKey, variable: `http_${variable}` };
 }

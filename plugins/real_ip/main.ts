@@ -22,7 +22,6 @@ const recursive = active !== undefined ? active.recursive : true;
 const source = active !== undefined ? active.source : Source.XForwardedFor;
 const variable = active !== undefined ? active.variable : "http_x_forwarded_for";
 const headerKey = active !== undefined ? active.headerKey : "x-forwarded-for";
-const viaVariables = active !== undefined && active.viaVariables;
 
 /** Names a client may not list in Connection (lowercase). */
 const protectedNames = new LuaTable<string, boolean>();
@@ -53,28 +52,6 @@ const WRITE = ["X-Real-IP", "X-Forwarded-For", "X-Original-Forwarded-For"];
 const writeCount = WRITE.length;
 const put: (string | undefined)[] = [undefined, undefined, undefined];
 const setHeader = ngx.req.set_header;
-
-/** The variable nginx.conf sends as X-Forwarded-For when upstream_headers is "variables". */
-const FORWARDED_FOR_VARIABLE = "resty_ts_forwarded_for";
-let undeclaredLogged = false;
-
-/** Sets `$resty_ts_forwarded_for`; throws when nginx.conf does not declare it (called under pcall). */
-function setForwardedForVariable(this: void, value: string): void {
-  vars[FORWARDED_FOR_VARIABLE] = value;
-}
-
-/**
- * upstream_headers "variables" without `set $resty_ts_forwarded_for` in nginx.conf: nothing
- * would replace the client's X-Forwarded-For, so the request headers are set as by default
- * (one ERR line per worker).
- */
-function variableUndeclared(this: void, forwardedFor: string, original: string | undefined): void {
-  setHeader("X-Forwarded-For", forwardedFor);
-  setHeader("X-Original-Forwarded-For", original);
-  if (undeclaredLogged) return;
-  undeclaredLogged = true;
-  ngx.log(ngx.ERR, `resty-ts: plugin "real_ip": upstream_headers is "variables" but nginx.conf does not declare $${FORWARDED_FOR_VARIABLE} (set $${FORWARDED_FOR_VARIABLE} "";): setting the request headers instead`);
-}
 
 function rewrite(this: void): void {
   for (let i = 0; i < readCount; i++) got[i] = vars[READ[i]];
@@ -109,19 +86,10 @@ function rewrite(this: void): void {
   } else {
     client = peer;
   }
-  const forwardedFor = chain === undefined ? peer : `${chain}, ${peer}`;
-  if (viaVariables) {
-    // X-Real-IP stays a request header: the $remote_addr recipe reads it. nginx.conf sends
-    // X-Original-Forwarded-For from $http_x_forwarded_for, which is then still the client's.
-    setHeader("X-Real-IP", client);
-    const [declared] = pcall(setForwardedForVariable, forwardedFor);
-    if (!declared) variableUndeclared(forwardedFor, original);
-  } else {
-    put[0] = client;
-    put[1] = forwardedFor;
-    put[2] = original;
-    for (let i = 0; i < writeCount; i++) setHeader(WRITE[i], put[i]);
-  }
+  put[0] = client;
+  put[1] = chain === undefined ? peer : `${chain}, ${peer}`;
+  put[2] = original;
+  for (let i = 0; i < writeCount; i++) setHeader(WRITE[i], put[i]);
   const connection = got[CONNECTION];
   if (connection !== undefined && mayName(connection)) setHeader("Connection", withoutNames(connection, protectedNames));
 }

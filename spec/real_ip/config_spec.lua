@@ -12,17 +12,6 @@ describe("real_ip config", function()
     assert.is_true(settings.recursive)
     assert.equal(1, settings.source)
     assert.equal("http_x_forwarded_for", settings.variable)
-    assert.is_false(settings.viaVariables)
-  end)
-
-  it("upstream_headers: request (default) or variables", function()
-    local function via(value)
-      return config.settings(assert(schema.check(config.parser, { upstream_headers = value }))).viaVariables
-    end
-    assert.is_false(via("request"))
-    assert.is_true(via("variables"))
-    local _, err = schema.check(config.parser, { upstream_headers = "headers" })
-    assert.equal('key "upstream_headers": expected one of "request", "variables", found string "headers"', err)
   end)
 
   it("derives the source and variable from the header name", function()
