@@ -116,6 +116,6 @@ const cWorker = med(workerUs["nginx realip"]);
 console.log("\n# CPU time per request (medians of rounds; worker: whole request from /proc; rewrite hook: minus the no-realip hook)");
 for (const name of Object.keys(cpuVariants)) {
   const worker = med(workerUs[name]);
-  console.log(`  ${name.padEnd(16)} worker ${worker.toFixed(1).padStart(5)} us [${workerUs[name].map((v) => v.toFixed(1)).join(", ")}]` +
+  console.log(`  ${name.padEnd(18)} worker ${worker.toFixed(1).padStart(5)} us [${workerUs[name].map((v) => v.toFixed(1)).join(", ")}]` +
     `  throughput-equivalent vs nginx realip ${(cWorker / worker).toFixed(3)}  rewrite hook +${(med(rewriteUs[name]) - clockCost).toFixed(2)} us`);
 }
