@@ -9,7 +9,6 @@ const sub = string.sub;
 const find = string.find;
 const match = string.match;
 const reverse = string.reverse;
-const tonumber_ = tonumber;
 
 /** A line gave no address (nginx's NGX_DECLINED). */
 export const DECLINED = 0;
@@ -95,6 +94,13 @@ export function walkLine(this: void, text: string, set: CidrSet, recursive: bool
 const DOTTED_QUAD = "^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)()";
 
 /**
+ * The octets of a strict dotted quad, "0" to "255", by text: one lookup instead of checking
+ * for a leading zero, converting and comparing ("01" and "256" are absent).
+ */
+const OCTETS = new LuaTable<string, number>();
+for (let i = 0; i <= 255; i++) OCTETS.set(tostring(i), i);
+
+/**
  * Parses the entry `text[first..last]` into `step` (see parseAddressPort); false when nginx
  * would not accept it. Plain IPv4 with an optional port takes a fast path (one pattern match,
  * which costs less than a byte loop in LuaJIT's interpreter); anything else the full parser.
@@ -111,14 +117,11 @@ function parseEntry(this: void, text: string, first: number, last: number): bool
       if (port === undefined) return false;
     }
     // No leading zero ("0" itself is fine), no octet above 255: the strict IPv4 of ../lib/ip.
-    if ((byte(o1) === 48 && o1 !== "0") || (byte(o2 as string) === 48 && o2 !== "0") || (byte(o3 as string) === 48 && o3 !== "0") || (byte(o4 as string) === 48 && o4 !== "0")) {
-      return false;
-    }
-    const a = tonumber_(o1) as number;
-    const b = tonumber_(o2) as number;
-    const c = tonumber_(o3) as number;
-    const d = tonumber_(o4) as number;
-    if (a > 255 || b > 255 || c > 255 || d > 255) return false;
+    const a = OCTETS.get(o1);
+    const b = OCTETS.get(o2 as string);
+    const c = OCTETS.get(o3 as string);
+    const d = OCTETS.get(o4 as string);
+    if (a === undefined || b === undefined || c === undefined || d === undefined) return false;
     const value = ((a * 256 + b) * 256 + c) * 256 + d;
     if (value === 4294967295) return false;
     step.family = IPV4;
