@@ -28,17 +28,6 @@ const pathOrUrl = schema.custom<string>("a path starting with / or an absolute h
   return parsed !== undefined ? (value as string) : undefined;
 });
 
-/** A secret: checked like a string, but never shown in an error message (only its length). */
-function secret(this: void, minLength: number): schema.Parser<string> {
-  const expected = `a secret string of at least ${minLength} bytes`;
-  return (value, key) => {
-    if (type(value) !== "string") return schema.configError(key, expected, value === undefined ? "nothing" : `a ${type(value)}`);
-    const text = value as string;
-    if (text.length < minLength) return schema.configError(key, expected, `a string of ${text.length} bytes (not shown)`);
-    return text;
-  };
-}
-
 const headerName = "^[!#$%%&'*+%-.^_`|~%w]+$";
 
 /** Request headers a claim must never replace. */
@@ -50,11 +39,11 @@ const RESERVED_HEADERS: { [lowerName: string]: true } = {
 const section = schema.record({
   discovery: absoluteUrl,
   client_id: schema.str({ nonEmpty: true }),
-  client_secret: schema.optional(secret(1)),
+  client_secret: schema.optional(schema.secret(1)),
   token_endpoint_auth_method: schema.str({ default: "client_secret_basic", oneOf: ["client_secret_basic", "client_secret_post", "none"] }),
   redirect_uri: schema.optional(pathOrUrl),
   scope: schema.str({ default: "openid email profile" }),
-  session_secret: secret(32),
+  session_secret: schema.secret(32),
   cookie: schema.record({
     name: schema.optional(schema.custom<string>("a cookie name of letters, digits and _", (value) =>
       type(value) === "string" && string.find(value as string, "^[%w_]+$")[0] !== undefined ? (value as string) : undefined)),

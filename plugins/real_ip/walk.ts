@@ -71,18 +71,9 @@ export function walkLine(this: void, text: string, set: CidrSet, recursive: bool
       p--;
     }
     if (p < 1) return found ? DONE : DECLINED;
-    const [family, w1, w2, w3, w4, first, last, port] = parseAddressPort(text, p, length);
-    if (family === undefined || isInaddrNone(text, w4 as number, last as number)) return found ? DONE : DECLINED;
-    step.family = family;
-    step.w1 = w1 as number;
-    step.w2 = w2 as number;
-    step.w3 = w3 as number;
-    step.w4 = w4 as number;
-    step.first = first as number;
-    step.last = last as number;
-    step.port = port;
+    if (!parseFull(text, p, length)) return found ? DONE : DECLINED;
     step.start = p;
-    trusted = cidrMatch(set, w1 as number, w2 as number, w3 as number, w4 as number);
+    trusted = cidrMatch(set, step.w1, step.w2, step.w3, step.w4);
     step.trusted = trusted;
     found = true;
     length = p - 2;
