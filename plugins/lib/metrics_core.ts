@@ -70,6 +70,10 @@ export interface Family extends Tree {
   /** Histograms: upper bounds, increasing, without +Inf. */
   readonly bounds: number[];
   readonly boundCount: number;
+  /** Histograms: adds one to the bucket of a value in a series' counts (see `bucketCode`). */
+  readonly place: (this: void, counts: number[], value: number) => void;
+  /** Histograms: the children's `observe` (see `bucketCode`). */
+  readonly childObserve: unknown;
   /** `# HELP` and `# TYPE` lines. */
   readonly header: string;
   /** Internal families are not capped (their label sets are fixed). */
@@ -177,8 +181,9 @@ function walk(this: Tree, value: number, a?: LabelValue, b?: LabelValue, c?: Lab
   if (find) return node;
   const series = node as unknown as Series;
   if (series.state === State.Refused) return refuse(series.family);
-  if (series.counts === undefined) series.delta += value;
-  else addObservation(series, value);
+  series.delta += value;
+  const counts = series.counts;
+  if (counts !== undefined) series.family.place(counts, value);
   return undefined;
 }
 
@@ -186,22 +191,6 @@ function walk(this: Tree, value: number, a?: LabelValue, b?: LabelValue, c?: Lab
 function lookup(this: void, t: Tree, a?: LabelValue, b?: LabelValue, c?: LabelValue, d?: LabelValue,
   e?: LabelValue, g?: LabelValue, h?: LabelValue, k?: LabelValue, extra?: LabelValue): unknown {
   return walk.call(t, FIND, a, b, c, d, e, g, h, k, extra);
-}
-
-/** Adds one observation to a histogram series: its sum and its (non-cumulative) bucket. */
-function addObservation(this: void, series: Series, value: number): void {
-  series.delta += value;
-  const f = series.family;
-  const bounds = f.bounds;
-  const counts = series.counts as number[];
-  const last = f.boundCount;
-  for (let i = 0; i < last; i++) {
-    if (value <= bounds[i]) {
-      counts[i]++;
-      return;
-    }
-  }
-  counts[last]++;
 }
 
 function childCounterInc(this: Series, value: number): void {
@@ -225,13 +214,6 @@ function childGaugeInc(this: Series, value: number): void {
   if (!(value > -huge && value < huge)) return countError("bad_value");
   if (this.state === State.Refused) return refuse(this.family);
   this.delta += value;
-}
-
-function childObserve(this: Series, value: number): void {
-  if (!state.active) return;
-  if (!(value >= 0 && value < huge)) return countError("bad_value");
-  if (this.state === State.Refused) return refuse(this.family);
-  addObservation(this, value);
 }
 
 // Gauges (rarely per request) find the series, then update it as a child does.
@@ -274,7 +256,8 @@ export const INERT_CHILD = { inc: noop, set: noop, observe: noop };
 const CHILD_METHODS = [
   { inc: childCounterInc, set: noop, observe: noop },
   { inc: childGaugeInc, set: childGaugeSet, observe: noop },
-  { inc: noop, set: noop, observe: childObserve },
+  // Histograms: `observe` is the family's own (see `bucketCode`).
+  { inc: noop, set: noop, observe: noop },
 ];
 
 function makeSeries(this: void, f: Family, id: string, state: State): Series {
@@ -287,7 +270,7 @@ function makeSeries(this: void, f: Family, id: string, state: State): Series {
   return {
     family: f, id, keys: state === State.Refused ? [] : seriesKeys(f, id), counts,
     delta: 0, value: 0, hasValue: false, state,
-    inc: methods.inc, set: methods.set, observe: methods.observe,
+    inc: methods.inc, set: methods.set, observe: f.kind === Kind.Histogram ? f.childObserve : methods.observe,
   };
 }
 
@@ -408,7 +391,59 @@ function sameShape(this: void, f: Family, kind: Kind, labelNames: readonly strin
   return true;
 }
 
+/** Lua source of the binary search over bounds[low..high] (0-based) adding one to `c`'s bucket of `v`. */
+function placeSource(this: void, bounds: number[], low: number, high: number): string {
+  // Buckets low..high+1, +Inf last; a Lua array is 1-based.
+  if (low > high) return `c[${low + 1}] = c[${low + 1}] + 1`;
+  const mid = math.floor((low + high) / 2);
+  return `if v <= ${string.format("%.17g", bounds[mid])} then ${placeSource(bounds, low, mid - 1)} else ${placeSource(bounds, mid + 1, high)} end`;
+}
+
+/** A histogram's bucket code: `place(counts, value)` and the children's `observe(value)`. */
+interface BucketCode {
+  place: (this: void, counts: number[], value: number) => void;
+  observe: unknown;
+}
+
+/** Generated once per set of bounds: families with the same buckets share it. */
+const bucketCodes = new LuaTable<string, BucketCode>();
+
+/**
+ * Generates the bucket code for these bounds: a binary search with the bounds as constants, no
+ * loop and no table read. A loop over `bounds` leaves a compiled trace at a different place for
+ * each bucket (tens of ns per exit) and, shared by every histogram, is a polymorphic call that
+ * LuaJIT cannot compile across; each histogram's children get their own `observe` instead.
+ */
+function bucketCode(this: void, bounds: number[]): BucketCode {
+  const key = table.concat(bounds, ",");
+  const known = bucketCodes.get(key);
+  if (known !== undefined) return known;
+  const search = placeSource(bounds, 0, bounds.length - 1);
+  const source = `local state, huge, countError, refuse, REFUSED = ...
+local function place(c, v) ${search} end
+local function observe(self, v)
+  if not state.active then return end
+  if not (v >= 0 and v < huge) then countError("bad_value") return end
+  if self.state == REFUSED then refuse(self.family) return end
+  self.delta = self.delta + v
+  local c = self.counts
+  ${search}
+end
+return place, observe`;
+  const [chunk] = loadstring(source, "=metrics.buckets");
+  const [place, observe] = (chunk as unknown as (this: void, ...args: unknown[]) => LuaMultiReturn<[BucketCode["place"], unknown]>)(
+    state, huge, countError, refuse, State.Refused);
+  const code: BucketCode = { place, observe };
+  bucketCodes.set(key, code);
+  return code;
+}
+
 const TYPE_NAMES = ["counter", "gauge", "histogram"];
+/** Not a histogram: no buckets (walk only places observations in histogram series). */
+function noBuckets(this: void): void {
+  // Nothing to count.
+}
+const NO_BUCKETS: BucketCode = { place: noBuckets, observe: noop };
 export const INERT = { inc: noop, set: noop, observe: noop, labels: (): typeof INERT_CHILD => INERT_CHILD };
 let refusedFamily: Family | undefined;
 
@@ -432,8 +467,10 @@ export function register(this: void, kind: Kind, name: string, help: string, lab
   const names: string[] = [];
   for (const label of labelNames) names.push(label);
   const layout = crc32(`${kind}|${table.concat(names, ",")}|${table.concat(bounds, ",")}`);
+  const code = kind === Kind.Histogram ? bucketCode(bounds) : NO_BUCKETS;
   const family: Family = {
     name, kind, labelNames: names, labelCount: names.length, bounds, boundCount: bounds.length,
+    place: code.place, childObserve: code.observe,
     header: `# HELP ${name} ${text.helpText(help)}\n# TYPE ${name} ${TYPE_NAMES[kind]}\n`,
     internal, root: new LuaTable(), size: 0, maxSize: 0, series: [], seriesById: new LuaTable(),
     countKey: `#n:${name}:${hex(layout)}`, indexPrefix: `#k:${name}:${hex(layout)}:`, layout, countReady: false, rendered: [],

@@ -3,6 +3,7 @@
 import * as metrics from "../lib/metrics";
 import type { PrometheusConfig } from "./config";
 import { upstreamSum } from "./timing";
+import { variableReader } from "../lib/variables";
 
 /** The request labels in ingress-nginx's order (`host` only with per_host). */
 export const REQUEST_LABELS = ["status", "method", "path", "namespace", "ingress", "service", "canary", "host"] as const;
@@ -21,8 +22,8 @@ interface Children {
 }
 
 /**
- * nginx variables read per request, in one loop (LuaJIT compiles the loop; separate reads
- * stay interpreted). The label variables are the ones ingress-nginx's template defines.
+ * nginx variables read per request (by one generated reader, see plugins/lib/variables.ts).
+ * The label variables are the ones ingress-nginx's template defines.
  */
 const VARIABLES = [
   "status", "request_method", "location_path", "namespace", "ingress_name", "service_name",
@@ -30,9 +31,8 @@ const VARIABLES = [
   "request_time", "upstream_response_time", "upstream_header_time", "upstream_connect_time",
   "request_length", "bytes_sent", "uri",
 ];
-const VARIABLE_COUNT = VARIABLES.length;
+const [readVariables] = variableReader(VARIABLES);
 const values: (string | undefined)[] = [];
-const ngxVar = ngx.var;
 
 let tree: metrics.LabelTree<RequestLabels, Children> | undefined;
 let perHost = true;
@@ -69,7 +69,7 @@ export function record(this: void): void {
   const labels = tree;
   if (labels === undefined) return;
   const v = values;
-  for (let i = 0; i < VARIABLE_COUNT; i++) v[i] = ngxVar[VARIABLES[i]];
+  readVariables!(v);
   if (v[14] === scrapePath) return;
   const host = perHost ? v[7] : undefined;
   const children = labels.get(v[0], v[1], v[2], v[3], v[4], v[5], v[6], host);

@@ -207,6 +207,33 @@ ${INGRESS_PHASE_HOOKS}
     expect(promtoolProblems(text)).toEqual([]);
   });
 
+  it("places each observation in the bucket of the first bound it does not exceed (bounds included)", async () => {
+    nginx = await startNginx({
+      plugins: ["fixture", "prometheus"],
+      files: { "lua/plugins/fixture/main.lua": FIXTURE },
+      init: ({ prefix }) => `package.path = "${prefix}/lua/?.lua;" .. package.path
+        plugins = require("plugins")
+        plugins.init({ "fixture", "prometheus" }, ${luaJson({ prometheus: { sync_interval: 0.2 } })})`,
+      http: DICT,
+      locations: `${WORKER_LOCATION}
+        location /fixture { content_by_lua_block { require("plugins.fixture.main").act() } }`,
+    });
+    expect((await nginx.fetch("/fixture?buckets=1")).status).toBe(200);
+    const text = await until(() => scrape(nginx as Nginx), (t) => total(t, "fixture_placed_count") >= 18);
+    for (const via of ["family", "child"]) {
+      // 0 and 0.1 | 0.1000001 and 1 | 2.5 | 2.6 | 10 | 10.5 and 1e9, cumulative.
+      const expected: Record<string, number> = { "0.1": 2, "1": 4, "2.5": 5, "5": 6, "10": 7, "+Inf": 9 };
+      for (const [le, count] of Object.entries(expected)) {
+        expect(sample(text, `fixture_placed_bucket{via="${via}",le="${le}"}`), `${via} le=${le}`).toBe(count);
+      }
+      const even: Record<string, number> = { "1": 1, "2": 2, "3": 2, "4": 3, "+Inf": 4 };
+      for (const [le, count] of Object.entries(even)) {
+        expect(sample(text, `fixture_placed_even_bucket{via="${via}",le="${le}"}`), `even ${via} le=${le}`).toBe(count);
+      }
+      expect(sample(text, `fixture_placed_sum{via="${via}"}`)).toBeCloseTo(0.1 + 0.1000001 + 1 + 2.5 + 2.6 + 10 + 10.5 + 1e9, 3);
+    }
+  });
+
   it("refuses label sets past max_series and counts them", async () => {
     nginx = await startNginx({
       plugins: ["prometheus"],
@@ -335,9 +362,22 @@ const FIXTURE = String.raw`
 local metrics = require("plugins.lib.metrics")
 local labels = metrics.counter("fixture_labels_total", "Fixture \"help\" with \\ and\nnewline", { "value" })
 local seconds = metrics.histogram("fixture_seconds", "Fixture histogram.", { "kind" }, { 0.1, 1 })
+local placed = metrics.histogram("fixture_placed", "Bucket placement.", { "via" }, { 0.1, 1, 2.5, 5, 10 })
+local placedEven = metrics.histogram("fixture_placed_even", "Bucket placement.", { "via" }, { 1, 2, 3, 4 })
 local _M = { name = "fixture" }
 function _M.act()
   local args = ngx.req.get_uri_args()
+  if args.buckets then
+    local child, evenChild = placed:labels("child"), placedEven:labels("child")
+    for _, v in ipairs({ 0, 0.1, 0.1000001, 1, 2.5, 2.6, 10, 10.5, 1e9 }) do
+      placed:observe(v, "family")
+      child:observe(v)
+    end
+    for _, v in ipairs({ 1, 1.5, 4, 4.5 }) do
+      placedEven:observe(v, "family")
+      evenChild:observe(v)
+    end
+  end
   if args.label then labels:inc(1, args.label) end
   if args.bad then
     seconds:observe(-1, "neg")

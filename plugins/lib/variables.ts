@@ -1,0 +1,52 @@
+// Reading a fixed list of nginx variables per request, as straight-line code generated at init.
+//
+// Why not `ngx.var[name]` in a loop: each read is a call into lua-resty-core's `__index`, which
+// LuaJIT compiles as a trace of its own; a per-request handler then runs interpreted between
+// one trace exit and the next (a loop inside the handler also stops LuaJIT from compiling the
+// handler as a whole). The generated reader calls lua-nginx-module's variable getter (the same
+// FFI function `ngx.var` uses) once per name with the name as a constant: no loop, no call.
+import * as ffi from "ffi";
+import { get_request } from "resty.core.base";
+
+// lua-nginx-module's variable getter (lua-resty-core's resty.core.var declares it too: pcall).
+pcall(ffi.cdef, `int ngx_http_lua_ffi_var_get(ngx_http_request_t *r, const char *name_data, size_t name_len,
+  char *lowcase_buf, int capture_id, char **value, size_t *value_len, char **err);`);
+
+/** Fills `values[0..n-1]` (Lua 1..n) with the named variables of the current request; nil when unset. */
+export type VariableReader = (this: void, values: (string | undefined)[]) => void;
+
+const valuePointer = ffi.new("char *[1]");
+const valueLength = ffi.new("size_t[1]");
+const errorText = ffi.new("char *[1]");
+
+/** nginx variable names: letters, digits and `_` (what the generated code can hold as a constant). */
+function validName(this: void, name: unknown): boolean {
+  return type(name) === "string" && string.find(name as string, "^[%w_]+$")[0] !== undefined;
+}
+
+/**
+ * A reader for these variable names (built once, at init). Returns nil and why for a name that
+ * is not a plain variable name.
+ */
+export function variableReader(this: void, names: readonly string[]): LuaMultiReturn<[VariableReader, undefined] | [undefined, string]> {
+  let longest = 1;
+  const lines = [
+    "local C, get_request, ffi_str, value, length, err, lower = ...",
+    "local var_get = C.ngx_http_lua_ffi_var_get",
+    "return function(v)",
+    "  local r = get_request()",
+  ];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (!validName(name)) return $multi(undefined, `"${tostring(name)}" is not an nginx variable name`);
+    if (name.length > longest) longest = name.length;
+    lines.push(`  if var_get(r, "${name}", ${name.length}, lower, 0, value, length, err) == 0 then v[${i + 1}] = ffi_str(value[0], length[0]) else v[${i + 1}] = nil end`);
+  }
+  lines.push("end");
+  const [chunk, syntaxError] = loadstring(lines.join("\n"), "=variables.reader");
+  if (chunk === undefined) return $multi(undefined, syntaxError as string);
+  // The getter writes the lower-cased name here; one buffer per reader, sized for its longest name.
+  const lower = ffi.new("char[?]", longest);
+  const reader = (chunk as (this: void, ...args: unknown[]) => VariableReader)(ffi.C, get_request, ffi.string, valuePointer, valueLength, errorText, lower);
+  return $multi(reader, undefined);
+}
