@@ -12,8 +12,6 @@ import { load, exportExpiry, type Loaded } from "./setup";
 import { serve, tick } from "./serve";
 import { normaliseSni } from "./names";
 import { isolate } from "./session";
-import { connection } from "./connection";
-import { sendChainAsGiven } from "../lib/openssl";
 
 const serverName = ssl.server_name;
 const clearCerts = ssl.clear_certs;
@@ -43,8 +41,6 @@ function ssl_cert(this: void): void {
     return;
   }
   clearCerts();
-  const tlsConnection = connection();
-  if (tlsConnection !== undefined) sendChainAsGiven(tlsConnection);
   const rsa = slot.rsa;
   const ecdsa = slot.ecdsa;
   if (ecdsa !== undefined) serve(ecdsa);

@@ -8,8 +8,10 @@ import { get_request } from "resty.core.base";
 import "ngx.ssl.clienthello";
 import { setSessionIdContext } from "../lib/openssl";
 import { normaliseSni } from "./names";
-import { connection } from "./connection";
 
+// A lua-nginx-module function (not OpenSSL): the connection's SSL *.
+pcall(ffi.cdef, "void *ngx_http_lua_ffi_get_req_ssl_pointer(void *r);");
+const sslPointer: (this: void, r: unknown) => unknown = ffi.C.ngx_http_lua_ffi_get_req_ssl_pointer;
 // The SNI straight from lua-nginx-module (ngx.ssl.clienthello's wrapper also checks the phase,
 // another FFI call): 0 with the name, -5 without SNI.
 const clientHelloName: (this: void, r: unknown, name: unknown, length: unknown, err: unknown) => number =
@@ -31,7 +33,7 @@ export function isolate(this: void): boolean {
   const sni = clientHelloName(r, namePointer, nameLength, errorText) === 0
     ? toLuaString(namePointer[0] as never, nameLength[0]) : undefined;
   const name = normaliseSni(sni);
-  const ssl = connection();
+  const ssl = sslPointer(r);
   if (ssl === undefined) return false;
   // Normalised names never contain '*' or '#': no name equals NO_NAME or a hashed context.
   const context = name === undefined ? NO_NAME : name.length <= MAX_CONTEXT ? name : `#${md5(name)}`;

@@ -486,7 +486,6 @@ int ASN1_TIME_diff(int *pday, int *psec, const void *from, const void *to);
 int X509_check_private_key(const void *x, const void *pkey);
 int SSL_set_session_id_context(void *ssl, const unsigned char *sid_ctx, unsigned int sid_ctx_len);
 int X509_check_purpose(void *x, int id, int ca);
-long SSL_ctrl(void *ssl, int cmd, long larg, void *parg);
 `);
 
 /** A certificate chain as ngx.ssl.parse_pem_cert returns it (`STACK_OF(X509) *`). */
@@ -582,16 +581,5 @@ export function privateKeyKind(key: PrivateKey): string {
  */
 export function setSessionIdContext(ssl: unknown, context: string): boolean {
   return C.SSL_set_session_id_context(ssl, context, context.length) === 1;
-}
-const SSL_CTRL_MODE = 33;
-const SSL_MODE_NO_AUTO_CHAIN = 8;
-
-/**
- * Makes a connection send exactly the chain it was given (`ssl` is an `SSL *`), as nginx's
- * `ssl_certificate` does: without it OpenSSL builds the chain of a certificate set with no
- * intermediates from the trust store on every handshake (an X509_verify_cert each time).
- */
-export function sendChainAsGiven(ssl: unknown): void {
-  C.SSL_ctrl(ssl, SSL_CTRL_MODE, SSL_MODE_NO_AUTO_CHAIN, undefined);
 }
 // ---- end X509 ----
