@@ -8,6 +8,7 @@ import { type Encoder } from "./entry";
 import { compileBuilder, type Builder } from "./codegen";
 import * as fileSink from "./file_sink";
 import * as httpSink from "./http_sink";
+import { variableReader, type VariableReader } from "../lib/variables";
 
 /** The openidc plugin's session cookie name when its section does not set one. */
 const DEFAULT_SESSION_COOKIE = "resty_ts_session";
@@ -59,28 +60,41 @@ const UPSTREAM_LISTS: { [name: string]: boolean } = {
 /** Variables fixed for a worker's life: read on its first request only. */
 const PER_WORKER: { [name: string]: boolean } = { hostname: true, pid: true };
 
-/** A list of variables to read: names and the value slots they fill. */
-interface Reads { names: LuaTable<number, string>; slots: LuaTable<number, number>; count: number }
-const newReads = (): Reads => ({ names: new LuaTable(), slots: new LuaTable(), count: 0 });
+/** A list of variables to read: names and the value slots (Lua indexes) they fill. */
+interface Reads { names: string[]; slots: number[] }
+const newReads = (): Reads => ({ names: [], slots: [] });
 function addRead(this: void, reads: Reads, name: string, slot: number): void {
-  reads.count++;
-  reads.names.set(reads.count, name);
-  reads.slots.set(reads.count, slot);
+  reads.names.push(name);
+  reads.slots.push(slot);
+}
+
+function noRead(this: void): void {
+  // No variables to read.
+}
+
+/** A generated reader for a list (plugins/lib/variables.ts); names were checked by the config. */
+function readerOf(this: void, reads: Reads): VariableReader {
+  if (reads.names.length === 0) return noRead;
+  const [reader, problem] = variableReader(reads.names, reads.slots);
+  if (reader === undefined) throw `json_log: ${problem}`;
+  return reader;
 }
 
 /** Every request's reads; the upstream lists (only with an upstream); the per-worker ones. */
-let always = newReads();
-let upstreamLists = newReads();
-let perWorker = newReads();
+let readAlways: VariableReader = noRead;
+let readUpstreamLists: VariableReader = noRead;
+let readPerWorker: VariableReader = noRead;
+/** The upstream lists' slots, cleared when there was no upstream. */
+let upstreamSlots: number[] = [];
 /** The slot of `$upstream_addr` when the upstream lists depend on it, else 0. */
 let addressSlot = 0;
 let perWorkerRead = false;
 
 /** Splits the plan's variables into the three read lists. */
 function planReads(this: void, plan: Encoder["plan"]): void {
-  always = newReads();
-  upstreamLists = newReads();
-  perWorker = newReads();
+  const always = newReads();
+  const upstreamLists = newReads();
+  const perWorker = newReads();
   addressSlot = 0;
   for (const slot of $range(1, plan.varCount)) {
     if (plan.vars.get(slot) === "upstream_addr") addressSlot = slot;
@@ -91,6 +105,10 @@ function planReads(this: void, plan: Encoder["plan"]): void {
     else if (addressSlot !== 0 && UPSTREAM_LISTS[name] === true) addRead(upstreamLists, name, slot);
     else addRead(always, name, slot);
   }
+  readAlways = readerOf(always);
+  readUpstreamLists = readerOf(upstreamLists);
+  readPerWorker = readerOf(perWorker);
+  upstreamSlots = upstreamLists.slots;
 }
 
 let encoder: Encoder | undefined;
@@ -160,22 +178,11 @@ function initWorker(this: void): void {
 function log(this: void): void {
   const current = encoder;
   if (current === undefined) return;
-  // One loop per list over precomputed names: LuaJIT compiles these loops (REFERENCE 3b).
-  let reads = always;
-  let names = reads.names;
-  let slots = reads.slots;
-  for (const i of $range(1, reads.count)) values.set(slots.get(i), ngxVar[names.get(i)]);
-  reads = upstreamLists;
-  names = reads.names;
-  slots = reads.slots;
-  if (addressSlot === 0 || values.get(addressSlot) !== undefined) {
-    for (const i of $range(1, reads.count)) values.set(slots.get(i), ngxVar[names.get(i)]);
-  } else {
-    for (const i of $range(1, reads.count)) values.set(slots.get(i), undefined);
-  }
+  readAlways(values);
+  if (addressSlot === 0 || values.get(addressSlot) !== undefined) readUpstreamLists(values);
+  else for (const slot of upstreamSlots) values.set(slot, undefined);
   if (!perWorkerRead) {
-    reads = perWorker;
-    for (const i of $range(1, reads.count)) values.set(reads.slots.get(i), ngxVar[reads.names.get(i)]);
+    readPerWorker(values);
     perWorkerRead = true;
   }
   let headers: LuaTable<string, string | string[]> | undefined;

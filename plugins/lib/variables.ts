@@ -12,8 +12,11 @@ import { get_request } from "resty.core.base";
 pcall(ffi.cdef, `int ngx_http_lua_ffi_var_get(ngx_http_request_t *r, const char *name_data, size_t name_len,
   char *lowcase_buf, int capture_id, char **value, size_t *value_len, char **err);`);
 
-/** Fills `values[0..n-1]` (Lua 1..n) with the named variables of the current request; nil when unset. */
-export type VariableReader = (this: void, values: (string | undefined)[]) => void;
+/**
+ * Fills `values` with the named variables of the current request (nil when unset): by default
+ * names[i] goes to `values[i]` (Lua index i + 1), else to the Lua index `slots[i]`.
+ */
+export type VariableReader = (this: void, values: (string | undefined)[] | LuaTable<number, string | undefined>) => void;
 
 const valuePointer = ffi.new("char *[1]");
 const valueLength = ffi.new("size_t[1]");
@@ -25,10 +28,10 @@ function validName(this: void, name: unknown): boolean {
 }
 
 /**
- * A reader for these variable names (built once, at init). Returns nil and why for a name that
- * is not a plain variable name.
+ * A reader for these variable names (built once, at init), writing each to its slot (Lua
+ * indexes, default 1..n). Returns nil and why for a name that is not a plain variable name.
  */
-export function variableReader(this: void, names: readonly string[]): LuaMultiReturn<[VariableReader, undefined] | [undefined, string]> {
+export function variableReader(this: void, names: readonly string[], slots?: readonly number[]): LuaMultiReturn<[VariableReader, undefined] | [undefined, string]> {
   let longest = 1;
   const lines = [
     "local C, get_request, ffi_str, value, length, err, lower = ...",
@@ -40,7 +43,9 @@ export function variableReader(this: void, names: readonly string[]): LuaMultiRe
     const name = names[i];
     if (!validName(name)) return $multi(undefined, `"${tostring(name)}" is not an nginx variable name`);
     if (name.length > longest) longest = name.length;
-    lines.push(`  if var_get(r, "${name}", ${name.length}, lower, 0, value, length, err) == 0 then v[${i + 1}] = ffi_str(value[0], length[0]) else v[${i + 1}] = nil end`);
+    const slot = slots !== undefined ? slots[i] : i + 1;
+    if (type(slot) !== "number") return $multi(undefined, `no slot for "${name}"`);
+    lines.push(`  if var_get(r, "${name}", ${name.length}, lower, 0, value, length, err) == 0 then v[${slot}] = ffi_str(value[0], length[0]) else v[${slot}] = nil end`);
   }
   lines.push("end");
   const [chunk, syntaxError] = loadstring(lines.join("\n"), "=variables.reader");
