@@ -55,3 +55,24 @@ export function variableReader(this: void, names: readonly string[], slots?: rea
   const reader = (chunk as (this: void, ...args: unknown[]) => VariableReader)(ffi.C, get_request, ffi.string, valuePointer, valueLength, errorText, lower);
   return $multi(reader, undefined);
 }
+
+// lua-nginx-module's request header setter (resty.core.request declares it too: pcall).
+pcall(ffi.cdef, `int ngx_http_lua_ffi_req_set_header(ngx_http_request_t *r, const unsigned char *key, size_t key_len,
+  const unsigned char *value, size_t value_len, ngx_http_lua_ffi_str_t *mvals, size_t mvals_len, int override, char **errmsg);`);
+const setHeaderFfi: (this: void, r: unknown, key: string, keyLength: number, value: string | undefined, valueLength: number,
+  mvals: undefined, mvalsLength: number, override: number, err: unknown) => number = ffi.C.ngx_http_lua_ffi_req_set_header;
+/** ngx_http_lua_ffi_req_set_header's "done" codes: FFI_OK, and FFI_DECLINED (nothing to remove). */
+const OK = 0;
+const DECLINED = -5;
+
+/**
+ * Sets (or, with nil, removes) a request header of the current request, replacing every line of
+ * it, as `ngx.req.set_header` does but without its argument checks (the callers pass strings).
+ * Returns false when nginx could not (no request, wrong phase, no memory): unlike
+ * ngx.req.set_header this does not throw, so a caller that must not let the old value through
+ * can deny the request.
+ */
+export function setRequestHeader(this: void, name: string, value: string | undefined): boolean {
+  const rc = setHeaderFfi(get_request(), name, name.length, value, value !== undefined ? value.length : 0, undefined, 0, 1, errorText);
+  return rc === OK || rc === DECLINED;
+}

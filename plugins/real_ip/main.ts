@@ -10,6 +10,7 @@ import { parser, settings, Source } from "./config";
 import { mayName, withoutNames } from "./connection";
 import { fromForwarded, fromForwardedFor, fromHeader, fromProxyProtocol } from "./sources";
 import { step } from "./walk";
+import { setRequestHeader, variableReader } from "../lib/variables";
 
 const [config] = load("real_ip", parser);
 enableResolution();
@@ -34,27 +35,24 @@ const tostring_ = tostring;
 let lastPeer = "";
 let lastPeerTrusted = false;
 
-// Per-request nginx variable reads and header writes go through loops over these lists: LuaJIT
-// compiles a hot loop, and FFI calls (ngx.var, set_header) are several times cheaper in compiled
-// code than in the interpreter, where a straight-line phase handler runs (REFERENCE 3b).
-/** Variables read per request; `$realip_remote_addr` is the TCP peer even after nginx's realip
- * ran (reading `$remote_addr` here would cache it for the request when nginx.conf uses it, and the
- * recipe could not change it). */
-const READ = ["realip_remote_addr", "http_x_forwarded_for", "http_connection"];
+/** Variables read per request (one generated reader, plugins/lib/variables.ts);
+ * `$realip_remote_addr` is the TCP peer even after nginx's realip ran (reading `$remote_addr`
+ * here would cache it for the request when nginx.conf uses it, and the recipe could not change it). */
+const [readVariables] = variableReader(["realip_remote_addr", "http_x_forwarded_for", "http_connection"]);
 const PEER = 0;
 const XFF = 1;
 const CONNECTION = 2;
-const readCount = READ.length;
 /** Scratch for the values read (module state, overwritten by each request). */
 const got: (string | undefined)[] = [undefined, undefined, undefined];
-/** Request headers set per request, and the scratch for their values (nil clears one). */
-const WRITE = ["X-Real-IP", "X-Forwarded-For", "X-Original-Forwarded-For"];
-const writeCount = WRITE.length;
-const put: (string | undefined)[] = [undefined, undefined, undefined];
-const setHeader = ngx.req.set_header;
+
+/** The upstream must never get the client's own values: without them set, the request is refused. */
+function refuse(this: void): void {
+  ngx.log(ngx.ERR, "resty-ts: real_ip: cannot set the X-Real-IP / X-Forwarded-For request headers; request refused");
+  ngx.exit(500);
+}
 
 function rewrite(this: void): void {
-  for (let i = 0; i < readCount; i++) got[i] = vars[READ[i]];
+  readVariables!(got);
   const peer = (got[PEER] ?? vars.remote_addr) as string;
   const original = got[XFF];
   let peerTrusted = lastPeerTrusted;
@@ -86,12 +84,11 @@ function rewrite(this: void): void {
   } else {
     client = peer;
   }
-  put[0] = client;
-  put[1] = chain === undefined ? peer : `${chain}, ${peer}`;
-  put[2] = original;
-  for (let i = 0; i < writeCount; i++) setHeader(WRITE[i], put[i]);
+  const forwardedFor = chain === undefined ? peer : `${chain}, ${peer}`;
+  if (!(setRequestHeader("X-Real-IP", client) && setRequestHeader("X-Forwarded-For", forwardedFor) &&
+    setRequestHeader("X-Original-Forwarded-For", original))) return refuse();
   const connection = got[CONNECTION];
-  if (connection !== undefined && mayName(connection)) setHeader("Connection", withoutNames(connection, protectedNames));
+  if (connection !== undefined && mayName(connection) && !setRequestHeader("Connection", withoutNames(connection, protectedNames))) refuse();
 }
 
 const plugin: Plugin = { name: "real_ip", rewrite };
