@@ -297,6 +297,9 @@ async function size() {
 async function gateway() {
   await compare({
     title: "prometheus gateway",
+    // Each round starts both nginx afresh, and throughput from one start to the next swings by
+    // 10% or more on this 2-core machine (both nginx share a core): more rounds, steadier medians.
+    rounds: Number(process.env.ROUNDS ?? 7),
     variants: {
       without: {},
       prometheus: { plugins: ["prometheus"], http: "lua_shared_dict resty_ts_metrics 16m;" },
