@@ -20,6 +20,9 @@ export type VariableReader = (this: void, values: (string | undefined)[] | LuaTa
 
 const valuePointer = ffi.new("char *[1]");
 const valueLength = ffi.new("size_t[1]");
+// The length's low 32 bits as a plain number: reading a size_t gives a boxed 64-bit cdata, one
+// allocation per variable wherever LuaJIT interprets the reader (little-endian targets).
+const lengthLow = ffi.abi("le") ? ffi.cast("uint32_t *", valueLength) : valueLength;
 const errorText = ffi.new("char *[1]");
 
 /** nginx variable names: letters, digits and `_` (what the generated code can hold as a constant). */
@@ -34,7 +37,7 @@ function validName(this: void, name: unknown): boolean {
 export function variableReader(this: void, names: readonly string[], slots?: readonly number[]): LuaMultiReturn<[VariableReader, undefined] | [undefined, string]> {
   let longest = 1;
   const lines = [
-    "local C, get_request, ffi_str, value, length, err, lower = ...",
+    "local C, get_request, ffi_str, value, length, err, lower, lengthLow = ...",
     "local var_get = C.ngx_http_lua_ffi_var_get",
     "return function(v)",
     "  local r = get_request()",
@@ -45,14 +48,14 @@ export function variableReader(this: void, names: readonly string[], slots?: rea
     if (name.length > longest) longest = name.length;
     const slot = slots !== undefined ? slots[i] : i + 1;
     if (type(slot) !== "number") return $multi(undefined, `no slot for "${name}"`);
-    lines.push(`  if var_get(r, "${name}", ${name.length}, lower, 0, value, length, err) == 0 then v[${slot}] = ffi_str(value[0], length[0]) else v[${slot}] = nil end`);
+    lines.push(`  if var_get(r, "${name}", ${name.length}, lower, 0, value, length, err) == 0 then v[${slot}] = ffi_str(value[0], lengthLow[0]) else v[${slot}] = nil end`);
   }
   lines.push("end");
   const [chunk, syntaxError] = loadstring(lines.join("\n"), "=variables.reader");
   if (chunk === undefined) return $multi(undefined, syntaxError as string);
   // The getter writes the lower-cased name here; one buffer per reader, sized for its longest name.
   const lower = ffi.new("char[?]", longest);
-  const reader = (chunk as (this: void, ...args: unknown[]) => VariableReader)(ffi.C, get_request, ffi.string, valuePointer, valueLength, errorText, lower);
+  const reader = (chunk as (this: void, ...args: unknown[]) => VariableReader)(ffi.C, get_request, ffi.string, valuePointer, valueLength, errorText, lower, lengthLow);
   return $multi(reader, undefined);
 }
 

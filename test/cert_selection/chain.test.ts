@@ -35,7 +35,7 @@ function presentedChain(port: number, servername: string): Promise<string[]> {
       const seen = new Set<string>();
       while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256)) {
         seen.add(cert.fingerprint256);
-        subjects.push(cert.subject.CN);
+        subjects.push(String(cert.subject.CN));
         cert = cert.issuerCertificate;
       }
       socket.end();
