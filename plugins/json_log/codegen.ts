@@ -4,17 +4,17 @@
 // loop of entry.build pays a table walk and a kind dispatch per field; this does not.
 // The output equals entry.build's for every plan (spec/json_log/codegen_spec.lua checks it).
 import { Kind } from "./fields";
-import { build, piece, timestamp, headersObject, type Encoder } from "./entry";
+import { build, piece, timestamp, headersObject, headersInto, entryBuffer, type Encoder } from "./entry";
 import { quote, numberOrNull, numberList, stringList } from "./json";
 import { objectOf, requestPath } from "./query";
 
-/** Builds one entry: see entry.build. */
+/** Builds one entry (see entry.build) into entry.entryBuffer, replacing what it held. */
 export type Builder = (
   this: void,
   values: LuaTable<number, string | undefined>,
   headers: LuaTable<string, string | string[]> | undefined,
   clientIp: string | undefined,
-) => string;
+) => void;
 
 /** Beyond this many fields one concatenation would need too many Lua registers: use build. */
 const MAX_INLINE_FIELDS = 60;
@@ -43,12 +43,19 @@ export function source(this: void, encoder: Encoder): string {
     "local H, E = ...",
     "local quote, numberOrNull, numberList, stringList = H.quote, H.numberOrNull, H.numberList, H.stringList",
     "local timestamp, requestPath, objectOf, headersObject, piece = H.timestamp, H.requestPath, H.objectOf, H.headersObject, H.piece",
+    "local headersInto, B = H.headersInto, H.entryBuffer",
     "local byte, sub = string.byte, string.sub",
     "local MAX, REDACT_QUERY = E.maxValueBytes, E.redaction.query",
     "return function(values, headers, clientIp)",
     "  local v",
   ];
   const parts: string[] = [];
+  // Without omitNull the entry goes into the buffer piece by piece, the headers object too.
+  const puts: string[] = [];
+  const flush = (): void => {
+    if (parts.length > 0) puts.push(`  B:put(${parts.join(", ")})`);
+    parts.length = 0;
+  };
   // The field whose stringList call also gave the entry count, by slot (upstream_addr's count
   // is upstream_tries: one call serves both).
   const listField = new LuaTable<number, number>();
@@ -56,13 +63,14 @@ export function source(this: void, encoder: Encoder): string {
     const kind = plan.kinds.get(i);
     const slot = plan.slots.get(i);
     const counted = kind === Kind.Count ? listField.get(slot) : undefined;
+    const direct = !plan.omitNull && kind === Kind.Headers;
     if (counted !== undefined) {
       lines.push(`  local p${i} = c${counted}`);
     } else if (kind === Kind.StrList) {
       lines.push(`  v = values[${slot}]`);
       lines.push(`  local p${i}, c${i} = ${expression(kind, i)}`);
       listField.set(slot, i);
-    } else {
+    } else if (!direct) {
       lines.push(`  v = values[${slot}]`);
       lines.push(`  local p${i} = ${expression(kind, i)}`);
     }
@@ -71,22 +79,31 @@ export function source(this: void, encoder: Encoder): string {
       parts.push(`p${i}`);
     } else {
       parts.push(string.format("%q", i === 1 ? plan.firsts.get(i) : plan.prefixes.get(i)));
-      parts.push(`p${i}`);
+      if (direct) {
+        flush();
+        puts.push("  headersInto(B, E, headers)");
+      } else {
+        parts.push(`p${i}`);
+      }
     }
   }
   if (plan.omitNull) {
     lines.push(`  local body = ${parts.join(" .. ")}`);
-    lines.push(`  if body == "" then return "{}" end`);
-    lines.push(`  return "{" .. sub(body, 2) .. "}"`);
+    lines.push(`  B:reset()`);
+    lines.push(`  if body == "" then B:put("{}") return end`);
+    lines.push(`  B:put("{", sub(body, 2), "}")`);
   } else {
-    lines.push(`  return ${parts.join(" .. ")} .. "}"`);
+    parts.push(`"}"`);
+    flush();
+    lines.push("  B:reset()");
+    for (const put of puts) lines.push(put);
   }
   lines.push("end");
   return lines.join("\n");
 }
 
 /** The helpers the generated code calls. */
-const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece };
+const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece, headersInto, entryBuffer };
 
 /**
  * The builder for the encoder: generated code, or a closure over entry.build for an empty
@@ -95,7 +112,9 @@ const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, reques
 export function compileBuilder(this: void, encoder: Encoder): Builder {
   const count = encoder.plan.count;
   if (count === 0 || count > MAX_INLINE_FIELDS) {
-    return (values, headers, clientIp) => build(encoder, values, headers, clientIp);
+    return (values, headers, clientIp) => {
+      entryBuffer.reset().put(build(encoder, values, headers, clientIp));
+    };
   }
   const [chunk, err] = loadstring(source(encoder), "=json_log.entry");
   if (chunk === undefined) throw `json_log: generated entry code does not compile: ${err}`;

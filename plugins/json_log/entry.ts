@@ -4,6 +4,7 @@
 import { Kind, type Plan, type Redaction } from "./fields";
 import { NULL, MEMO_BYTES, quote, numberOrNull, numberList, stringList, nanoseconds } from "./json";
 import { objectOf, requestPath, redactQuery, redactUri, redactRequestLine, redactCookies, listOf, REDACTED } from "./query";
+import { new as newBuffer, type StringBuffer } from "string.buffer";
 
 const match = string.match;
 const concat = table.concat;
@@ -89,9 +90,8 @@ function headerPiece(this: void, encoder: Encoder, name: string, value: string |
   return `${key}:${listOf(list, encoder.maxValueBytes)}`;
 }
 
-/** The request headers as a JSON object (repeated headers as arrays, redaction applied). */
-export function headersObject(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]> | undefined): string {
-  if (headers === undefined) return "{}";
+/** Fills headerPieces with the headers' `"name":value` texts; returns how many. */
+function collectHeaders(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]>): number {
   let count = 0;
   const include = encoder.includeHeaders;
   if (include !== undefined) {
@@ -113,9 +113,36 @@ export function headersObject(this: void, encoder: Encoder, headers: LuaTable<st
       headerPieces.set(count, hit !== undefined ? hit : headerPiece(encoder, name, value));
     }
   }
+  return count;
+}
+
+/** The request headers as a JSON object (repeated headers as arrays, redaction applied). */
+export function headersObject(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]> | undefined): string {
+  if (headers === undefined) return "{}";
+  const count = collectHeaders(encoder, headers);
   if (count === 0) return "{}";
   return `{${concat(headerPieces as unknown as string[], ",", 1, count)}}`;
 }
+
+/** Appends what `headersObject` returns to `buffer`, without making it a string first. */
+export function headersInto(this: void, buffer: StringBuffer, encoder: Encoder, headers: LuaTable<string, string | string[]> | undefined): void {
+  const count = headers === undefined ? 0 : collectHeaders(encoder, headers);
+  if (count === 0) {
+    buffer.put("{}");
+    return;
+  }
+  buffer.put("{", headerPieces.get(1));
+  for (const i of $range(2, count)) buffer.put(",", headerPieces.get(i));
+  buffer.put("}");
+}
+
+/**
+ * The buffer every entry is built in (see codegen.ts). A finished line is handed on from here
+ * (the variable sink copies it straight into nginx's variable): long strings that differ only
+ * in a few bytes are slow to make in LuaJIT (its string hash samples a few bytes, so they land
+ * in one hash chain and each new one is compared with the others), and an entry is one.
+ */
+export const entryBuffer = newBuffer(4096);
 
 /** `HTTP/1.1` -> `"1.1"`; `TLSv1.3` -> `"1.3"`; nil when the text does not look like that. */
 function versionOf(this: void, text: string | undefined, pattern: string): string | undefined {

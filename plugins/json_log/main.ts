@@ -4,16 +4,15 @@ import * as config from "../lib/config";
 import { clientIp } from "../lib/client";
 import { parse, crossCheck, redactedHeaders, redactedQuery, type JsonLogConfig } from "./config";
 import { compile, ingressSpecs, userSpecs, redaction, ECS, type FieldSpec } from "./fields";
-import { type Encoder } from "./entry";
+import { entryBuffer, type Encoder } from "./entry";
 import { compileBuilder, type Builder } from "./codegen";
 import * as fileSink from "./file_sink";
 import * as httpSink from "./http_sink";
-import { variableReader, type VariableReader } from "../lib/variables";
+import { variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
 
 /** The openidc plugin's session cookie name when its section does not set one. */
 const DEFAULT_SESSION_COOKIE = "resty_ts_session";
 
-const ngxVar = ngx.var;
 const getHeaders = ngx.req.get_headers;
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
@@ -112,10 +111,11 @@ function planReads(this: void, plan: Encoder["plan"]): void {
 }
 
 let encoder: Encoder | undefined;
+/** The variable sink's setter (see plugins/lib/variables.ts), made when the config is loaded. */
+let setVariable: VariableSetter | undefined;
 let builder: Builder | undefined;
 let sink: JsonLogConfig["sink"] = "variable";
 let variableName = "json_log";
-let variableChecked = false;
 
 const [settings] = config.load("json_log", parse);
 if (settings !== undefined) {
@@ -133,6 +133,7 @@ if (settings !== undefined) {
     planReads((encoder as Encoder).plan);
     sink = settings.sink;
     variableName = settings.variable;
+    setVariable = variableSetter(variableName);
     if (sink === "file") fileSink.configure(settings.file.path as string, settings.file.buffer_size, settings.file.flush_interval);
     if (sink === "http") httpSink.configure(settings.http as typeof settings.http & { url: string });
   }
@@ -141,23 +142,13 @@ if (settings !== undefined) {
 // Per-request scratch: the variable values, in plan order (the log phase never yields).
 const values = new LuaTable<number, string | undefined>();
 
-function setVariable(this: void, line: string): void {
-  ngxVar[variableName] = line;
-}
-
-/** The variable sink; the first write per worker checks that the variable exists. */
-function writeVariable(this: void, line: string): void {
-  if (variableChecked) {
-    ngxVar[variableName] = line;
-    return;
-  }
-  const [ok, err] = pcall(setVariable, line);
-  if (ok) {
-    variableChecked = true;
-    return;
-  }
+/** The variable sink: copies the entry from the buffer into the variable; an error turns logging off. */
+function writeVariable(this: void): void {
+  const [pointer, length] = entryBuffer.ref();
+  const problem = (setVariable as VariableSetter)(pointer, length);
+  if (problem === undefined) return;
   encoder = undefined;
-  ngxLog(ERR, `resty-ts: plugin "json_log": cannot set $${variableName} (declare it with \`set $${variableName} "";\` in the server): ${tostring(err)}; nothing will be logged`);
+  ngxLog(ERR, `resty-ts: plugin "json_log": cannot set $${variableName} (declare it with \`set $${variableName} "";\` in the server): ${problem}; nothing will be logged`);
 }
 
 /**
@@ -187,10 +178,10 @@ function log(this: void): void {
   }
   let headers: LuaTable<string, string | string[]> | undefined;
   if (current.plan.needsHeaders) [headers] = getHeaders(0);
-  const line = (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
-  if (sink === "variable") writeVariable(line);
-  else if (sink === "file") fileSink.write(line);
-  else httpSink.write(line);
+  (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
+  if (sink === "variable") writeVariable();
+  else if (sink === "file") fileSink.write(entryBuffer.tostring());
+  else httpSink.write(entryBuffer.tostring());
 }
 
 const plugin: Plugin = { name: "json_log", init_worker: initWorker, log };

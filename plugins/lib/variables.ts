@@ -79,3 +79,30 @@ export function setRequestHeader(this: void, name: string, value: string | undef
   const rc = setHeaderFfi(get_request(), name, name.length, value, value !== undefined ? value.length : 0, undefined, 0, 1, errorText);
   return rc === OK || rc === DECLINED;
 }
+
+// lua-nginx-module's variable setter (resty.core.var declares it too: pcall).
+pcall(ffi.cdef, `int ngx_http_lua_ffi_var_set(ngx_http_request_t *r, const unsigned char *name_data, size_t name_len,
+  unsigned char *lowcase_buf, const unsigned char *value, size_t value_len, unsigned char *errbuf, size_t *errlen);`);
+const setVariableFfi: (this: void, r: unknown, name: string, nameLength: number, lower: unknown, value: unknown,
+  valueLength: number, errorBuffer: unknown, errorLength: unknown) => number = ffi.C.ngx_http_lua_ffi_var_set;
+const ERROR_BYTES = 256;
+const setterError = ffi.new("unsigned char[?]", ERROR_BYTES);
+// Indexed as a C array: an index-signature type, so TypeScriptToLua keeps index 0 as 0.
+const setterErrorLength = ffi.new("size_t[1]") as unknown as { [i: number]: number };
+
+/** A setter for one nginx variable: copies `length` bytes at `value` into it for the current request. */
+export type VariableSetter = (this: void, value: unknown, length: number) => string | undefined;
+
+/**
+ * A setter for the variable `name` (declared in nginx.conf with `set $name "";`), taking the
+ * bytes from a pointer, such as a string.buffer's `ref()`, so the value never becomes a Lua
+ * string. The setter returns nil, or nginx's error text (an undeclared variable, no request).
+ */
+export function variableSetter(this: void, name: string): VariableSetter {
+  const lower = ffi.new("unsigned char[?]", math.max(name.length, 1));
+  return (value, length) => {
+    setterErrorLength[0] = ERROR_BYTES;
+    if (setVariableFfi(get_request(), name, name.length, lower, value, length, setterError, setterErrorLength) === OK) return undefined;
+    return ffi.string(setterError, setterErrorLength[0]);
+  };
+}

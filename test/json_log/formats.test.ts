@@ -318,6 +318,8 @@ describe("json_log bad config and bad input", () => {
     const lines = nginx.errorLog().split("\n").filter((line) => line.includes("cannot set $nope"));
     expect(lines.length).toBe(1);
     expect(lines[0]).toContain('set $nope "";');
+    // nginx's own reason, as its variable setter words it.
+    expect(lines[0]).toContain('variable "nope" not found for writing');
   });
 
   it("handles 150 headers, repeated headers and 64 KB values, truncating them", async () => {
