@@ -8,12 +8,13 @@ import { entryBuffer, type Encoder } from "./entry";
 import { compileBuilder, type Builder } from "./codegen";
 import * as fileSink from "./file_sink";
 import * as httpSink from "./http_sink";
-import { variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
+import { requestHeadersInto, variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
 
 /** The openidc plugin's session cookie name when its section does not set one. */
 const DEFAULT_SESSION_COOKIE = "resty_ts_session";
 
-const getHeaders = ngx.req.get_headers;
+/** The request's headers, refilled by each entry (the log phase never yields). */
+const headerScratch = new LuaTable<string, string | string[]>();
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 
@@ -177,7 +178,7 @@ function log(this: void): void {
     perWorkerRead = true;
   }
   let headers: LuaTable<string, string | string[]> | undefined;
-  if (current.plan.needsHeaders) [headers] = getHeaders(0);
+  if (current.plan.needsHeaders) headers = requestHeadersInto(headerScratch);
   (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
   if (sink === "variable") writeVariable();
   else if (sink === "file") fileSink.write(entryBuffer.tostring());

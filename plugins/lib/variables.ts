@@ -106,3 +106,45 @@ export function variableSetter(this: void, name: string): VariableSetter {
     return ffi.string(setterError, setterErrorLength[0]);
   };
 }
+
+// ---- Request headers into a reused table ----
+// ngx.req.get_headers() builds a new table (with a metatable) per call; a log handler that
+// reads every request's headers only needs them for the moment, so the table is reused.
+const clearTable: typeof import("table.clear") = require("table.clear");
+pcall(ffi.cdef, `int ngx_http_lua_ffi_req_get_headers_count(ngx_http_request_t *r, int max, int *truncated);
+int ngx_http_lua_ffi_req_get_headers(ngx_http_request_t *r, ngx_http_lua_ffi_table_elt_t *out, int count, int raw);`);
+interface HeaderLine { key: { data: unknown; len: number }; value: { data: unknown; len: number } }
+const headerCount: (this: void, r: unknown, max: number, truncated: unknown) => number = ffi.C.ngx_http_lua_ffi_req_get_headers_count;
+const headerLines: (this: void, r: unknown, out: unknown, count: number, raw: number) => number = ffi.C.ngx_http_lua_ffi_req_get_headers;
+const truncatedFlag = ffi.new("int[1]");
+let lineCapacity = 0;
+let lines = undefined as unknown as { [i: number]: HeaderLine };
+
+/**
+ * Fills `into` (emptied first) with the current request's headers as `ngx.req.get_headers(0)`
+ * gives them: lower-case names, a repeated header's values as a list. `into` must not be kept
+ * past the caller's phase handler (the next call empties it). Returns `into`, or nil when the
+ * headers cannot be read here.
+ */
+export function requestHeadersInto(this: void, into: LuaTable<string, string | string[]>): LuaTable<string, string | string[]> | undefined {
+  clearTable(into);
+  const r = get_request();
+  const count = headerCount(r, 0, truncatedFlag);
+  if (count < 0) return undefined;
+  if (count === 0) return into;
+  if (count > lineCapacity) {
+    lineCapacity = math.max(count, 2 * lineCapacity, 32);
+    lines = ffi.new("ngx_http_lua_ffi_table_elt_t[?]", lineCapacity) as unknown as { [i: number]: HeaderLine };
+  }
+  if (headerLines(r, lines, count, 0) !== OK) return undefined;
+  for (let i = 0; i < count; i++) {
+    const line = lines[i];
+    const name = ffi.string(line.key.data as never, line.key.len);
+    const value = ffi.string(line.value.data as never, line.value.len);
+    const existing = into.get(name);
+    if (existing === undefined) into.set(name, value);
+    else if (type(existing) === "table") (existing as string[]).push(value);
+    else into.set(name, [existing as string, value]);
+  }
+  return into;
+}
