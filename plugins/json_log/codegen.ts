@@ -4,7 +4,7 @@
 // loop of entry.build pays a table walk and a kind dispatch per field; this does not.
 // The output equals entry.build's for every plan (spec/json_log/codegen_spec.lua checks it).
 import { Kind } from "./fields";
-import { build, piece, timestamp, headersObject, headersInto, entryBuffer, type Encoder } from "./entry";
+import { build, piece, timestamp, timeParts, headersObject, headersInto, entryBuffer, type Encoder } from "./entry";
 import { quote, numberOrNull, numberList, stringList } from "./json";
 import { objectOf, requestPath } from "./query";
 
@@ -43,7 +43,7 @@ export function source(this: void, encoder: Encoder): string {
     "local H, E = ...",
     "local quote, numberOrNull, numberList, stringList = H.quote, H.numberOrNull, H.numberList, H.stringList",
     "local timestamp, requestPath, objectOf, headersObject, piece = H.timestamp, H.requestPath, H.objectOf, H.headersObject, H.piece",
-    "local headersInto, B = H.headersInto, H.entryBuffer",
+    "local headersInto, timeParts, B = H.headersInto, H.timeParts, H.entryBuffer",
     "local byte, sub = string.byte, string.sub",
     "local MAX, REDACT_QUERY = E.maxValueBytes, E.redaction.query",
     "return function(values, headers, clientIp)",
@@ -52,8 +52,13 @@ export function source(this: void, encoder: Encoder): string {
   const parts: string[] = [];
   // Without omitNull the entry goes into the buffer piece by piece, the headers object too.
   const puts: string[] = [];
+  // A Lua call takes at most about 250 arguments: one put per 60 at most.
   const flush = (): void => {
-    if (parts.length > 0) puts.push(`  B:put(${parts.join(", ")})`);
+    for (let first = 0; first < parts.length; first += 60) {
+      const chunk: string[] = [];
+      for (let j = first; j < parts.length && j < first + 60; j++) chunk.push(parts[j]);
+      puts.push(`  B:put(${chunk.join(", ")})`);
+    }
     parts.length = 0;
   };
   // The field whose stringList call also gave the entry count, by slot (upstream_addr's count
@@ -64,7 +69,14 @@ export function source(this: void, encoder: Encoder): string {
     const slot = plan.slots.get(i);
     const counted = kind === Kind.Count ? listField.get(slot) : undefined;
     const direct = !plan.omitNull && kind === Kind.Headers;
-    if (counted !== undefined) {
+    // Written in pieces (no per-entry string made for them): a token between quotes, the time.
+    const pieces = plan.omitNull ? undefined : kind === Kind.Token ? "token" : kind === Kind.Time ? "time" : undefined;
+    if (pieces !== undefined) {
+      lines.push(`  v = values[${slot}]`);
+      lines.push(`  local p${i}, q${i}, r${i} = "null", "", ""`);
+      if (pieces === "token") lines.push(`  if v ~= nil then p${i}, q${i}, r${i} = '"', v, '"' end`);
+      else lines.push(`  if v ~= nil then local date, fraction = timeParts(v) if date ~= nil then p${i}, q${i}, r${i} = date, fraction, 'Z"' end end`);
+    } else if (counted !== undefined) {
       lines.push(`  local p${i} = c${counted}`);
     } else if (kind === Kind.StrList) {
       lines.push(`  v = values[${slot}]`);
@@ -82,6 +94,8 @@ export function source(this: void, encoder: Encoder): string {
       if (direct) {
         flush();
         puts.push("  headersInto(B, E, headers)");
+      } else if (pieces !== undefined) {
+        parts.push(`p${i}`, `q${i}`, `r${i}`);
       } else {
         parts.push(`p${i}`);
       }
@@ -103,7 +117,7 @@ export function source(this: void, encoder: Encoder): string {
 }
 
 /** The helpers the generated code calls. */
-const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece, headersInto, entryBuffer };
+const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece, headersInto, timeParts, entryBuffer };
 
 /**
  * The builder for the encoder: generated code, or a closure over entry.build for an empty

@@ -28,6 +28,7 @@ const REDACTED_JSON = `"${REDACTED}"`;
 
 // Scratch tables reused by every entry (the log phase never yields, so no two builds overlap).
 const out = new LuaTable<number, string | number>();
+/** Header texts at even indexes, "," before each at odd ones: joined by one unpack or concat. */
 const headerPieces = new LuaTable<number, string>();
 
 let cachedSecond = "";
@@ -38,14 +39,23 @@ let cachedPrefix = "";
  * once a second. nil for text that is not `$msec`'s format.
  */
 export function timestamp(this: void, msec: string): string | undefined {
+  const [date, fraction] = timeParts(msec);
+  return date === undefined ? undefined : `${date}${fraction}Z"`;
+}
+
+/**
+ * `timestamp` in two pieces, for a writer that appends them: `"2024-05-01T12:00:00` (made once
+ * a second) and `.123`; the caller adds `Z"`. nil for text that is not `$msec`'s format.
+ */
+export function timeParts(this: void, msec: string): LuaMultiReturn<[string, string] | [undefined, undefined]> {
   const second = sub(msec, 1, -5);
   if (second !== cachedSecond) {
     const seconds = tonumber(second);
-    if (seconds === undefined || byte(msec, -4) !== 46) return undefined;
+    if (seconds === undefined || byte(msec, -4) !== 46) return $multi(undefined, undefined);
     cachedSecond = second;
     cachedPrefix = `"${osDate("!%Y-%m-%dT%H:%M:%S", seconds)}`;
   }
-  return `${cachedPrefix}${sub(msec, -4)}Z"`;
+  return $multi(cachedPrefix, sub(msec, -4));
 }
 
 /** `"name":"value"` texts of recent short header values, by name then value (see json.Memo). */
@@ -90,7 +100,7 @@ function headerPiece(this: void, encoder: Encoder, name: string, value: string |
   return `${key}:${listOf(list, encoder.maxValueBytes)}`;
 }
 
-/** Fills headerPieces with the headers' `"name":value` texts; returns how many. */
+/** Fills headerPieces with the headers' `"name":value` texts (see there); returns how many. */
 function collectHeaders(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]>): number {
   let count = 0;
   const include = encoder.includeHeaders;
@@ -100,7 +110,8 @@ function collectHeaders(this: void, encoder: Encoder, headers: LuaTable<string, 
       const value = rawget(headers as unknown as Record<string, string | string[] | undefined>, name);
       if (value !== undefined) {
         count++;
-        headerPieces.set(count, headerPiece(encoder, name, value));
+        headerPieces.set(2 * count - 1, ",");
+        headerPieces.set(2 * count, headerPiece(encoder, name, value));
       }
     }
   } else {
@@ -110,7 +121,8 @@ function collectHeaders(this: void, encoder: Encoder, headers: LuaTable<string, 
       // Only unredacted, fully written pieces are memoized, so a hit is always right.
       const byName = pieces.get(name);
       const hit = byName === undefined ? undefined : byName.get(value as string);
-      headerPieces.set(count, hit !== undefined ? hit : headerPiece(encoder, name, value));
+      headerPieces.set(2 * count - 1, ",");
+      headerPieces.set(2 * count, hit !== undefined ? hit : headerPiece(encoder, name, value));
     }
   }
   return count;
@@ -121,7 +133,7 @@ export function headersObject(this: void, encoder: Encoder, headers: LuaTable<st
   if (headers === undefined) return "{}";
   const count = collectHeaders(encoder, headers);
   if (count === 0) return "{}";
-  return `{${concat(headerPieces as unknown as string[], ",", 1, count)}}`;
+  return `{${concat(headerPieces as unknown as string[], "", 2, 2 * count)}}`;
 }
 
 /** Appends what `headersObject` returns to `buffer`, without making it a string first. */
@@ -131,8 +143,7 @@ export function headersInto(this: void, buffer: StringBuffer, encoder: Encoder, 
     buffer.put("{}");
     return;
   }
-  buffer.put("{", headerPieces.get(1));
-  for (const i of $range(2, count)) buffer.put(",", headerPieces.get(i));
+  buffer.put("{", ...unpack(headerPieces as unknown as string[], 2, 2 * count));
   buffer.put("}");
 }
 
