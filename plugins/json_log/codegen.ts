@@ -5,7 +5,7 @@
 // The output equals entry.build's for every plan (spec/json_log/codegen_spec.lua checks it).
 import { Kind } from "./fields";
 import { build, piece, timestamp, timeParts, headersObject, headersInto, entryBuffer, type Encoder } from "./entry";
-import { quote, numberOrNull, numberList, stringList } from "./json";
+import { quote, numberOrNull, numberList, stringList, quotedEntries, numberListEntries, MEMO_BYTES } from "./json";
 import { objectOf, requestPath } from "./query";
 
 /** Builds one entry (see entry.build) into entry.entryBuffer, replacing what it held. */
@@ -19,13 +19,17 @@ export type Builder = (
 /** Beyond this many fields one concatenation would need too many Lua registers: use build. */
 const MAX_INLINE_FIELDS = 60;
 
-/** The Lua expression for field i's JSON value, reading `v` (its variable's value). */
-function expression(this: void, kind: Kind, i: number): string {
+/**
+ * The Lua expression for field i's JSON value, reading `v` (its variable's value). `memo`: the
+ * memos of quote and numberList may be read first (a table read instead of a call; quote's only
+ * when no memoized text can be longer than the cut, MAX).
+ */
+function expression(this: void, kind: Kind, i: number, memo: boolean): string {
   switch (kind) {
-    case Kind.Str: return `v == nil and "null" or quote(v, MAX)`;
+    case Kind.Str: return memo ? `v == nil and "null" or QUOTED[v] or quote(v, MAX)` : `v == nil and "null" or quote(v, MAX)`;
     case Kind.Token: return `v == nil and "null" or ('"' .. v .. '"')`;
     case Kind.NginxNum: return `(v == nil or v == "") and "null" or ((byte(v, 1) ~= 48 or byte(v, 2) == 46 or v == "0") and v or numberOrNull(v))`;
-    case Kind.NumList: return `numberList(v)`;
+    case Kind.NumList: return `v ~= nil and NUMBER_LISTS[v] or numberList(v)`;
     case Kind.StrList: return `stringList(v, MAX)`;
     case Kind.Time: return `v ~= nil and timestamp(v) or "null"`;
     case Kind.ClientIp: return `(clientIp or v) == nil and "null" or quote(clientIp or v, MAX)`;
@@ -44,12 +48,14 @@ export function source(this: void, encoder: Encoder): string {
     "local quote, numberOrNull, numberList, stringList = H.quote, H.numberOrNull, H.numberList, H.stringList",
     "local timestamp, requestPath, objectOf, headersObject, piece = H.timestamp, H.requestPath, H.objectOf, H.headersObject, H.piece",
     "local headersInto, timeParts, B = H.headersInto, H.timeParts, H.entryBuffer",
+    "local QUOTED, NUMBER_LISTS = H.quotedEntries, H.numberListEntries",
     "local byte, sub = string.byte, string.sub",
     "local MAX, REDACT_QUERY = E.maxValueBytes, E.redaction.query",
     "return function(values, headers, clientIp)",
     "  local v",
   ];
   const parts: string[] = [];
+  const memo = encoder.maxValueBytes >= MEMO_BYTES;
   // Without omitNull the entry goes into the buffer piece by piece, the headers object too.
   const puts: string[] = [];
   // A Lua call takes at most about 250 arguments: one put per 60 at most.
@@ -80,11 +86,11 @@ export function source(this: void, encoder: Encoder): string {
       lines.push(`  local p${i} = c${counted}`);
     } else if (kind === Kind.StrList) {
       lines.push(`  v = values[${slot}]`);
-      lines.push(`  local p${i}, c${i} = ${expression(kind, i)}`);
+      lines.push(`  local p${i}, c${i} = ${expression(kind, i, memo)}`);
       listField.set(slot, i);
     } else if (!direct) {
       lines.push(`  v = values[${slot}]`);
-      lines.push(`  local p${i} = ${expression(kind, i)}`);
+      lines.push(`  local p${i} = ${expression(kind, i, memo)}`);
     }
     if (plan.omitNull) {
       lines.push(`  if p${i} == "null" then p${i} = "" else p${i} = ${string.format("%q", plan.prefixes.get(i))} .. p${i} end`);
@@ -117,7 +123,10 @@ export function source(this: void, encoder: Encoder): string {
 }
 
 /** The helpers the generated code calls. */
-const HELPERS = { quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece, headersInto, timeParts, entryBuffer };
+const HELPERS = {
+  quote, numberOrNull, numberList, stringList, timestamp, requestPath, objectOf, headersObject, piece, headersInto, timeParts,
+  entryBuffer, quotedEntries, numberListEntries,
+};
 
 /**
  * The builder for the encoder: generated code, or a closure over entry.build for an empty

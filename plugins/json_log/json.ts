@@ -154,7 +154,8 @@ export function remember(this: void, table: Memo, key: string, value: string): v
 /** Strings up to this many bytes are memoized. */
 export const MEMO_BYTES = 256;
 const quoted = memo(4096);
-const quotedEntries = quoted.entries;
+/** `quote`'s memo: literal by text, for texts up to MEMO_BYTES (read by generated code). */
+export const quotedEntries = quoted.entries;
 
 /**
  * The JSON string literal for `text` (with quotes), cut to `max` bytes first (see truncate).
@@ -197,7 +198,8 @@ function isPlainNumber(this: void, text: string): boolean {
 }
 
 const numberLists = memo(1024);
-const numberListEntries = numberLists.entries;
+/** `numberList`'s memo: JSON array by text (read by generated code). */
+export const numberListEntries = numberLists.entries;
 
 /**
  * A JSON array of numbers (or null for `-` and anything else that is not a number) for an

@@ -3,9 +3,9 @@ local fields = require("plugins.json_log.fields")
 local entry = require("plugins.json_log.entry")
 local codegen = require("plugins.json_log.codegen")
 
-local function encoder(specs, omit)
+local function encoder(specs, omit, max)
   local redact = fields.redaction(fields.DEFAULT_REDACT_HEADERS, { "access_token" }, "sess")
-  return { plan = fields.compile(specs, omit), redaction = redact, maxValueBytes = 64, cookieRedaction = false }
+  return { plan = fields.compile(specs, omit), redaction = redact, maxValueBytes = max or 64, cookieRedaction = false }
 end
 
 local samples = {
@@ -42,6 +42,18 @@ end
 
 describe("codegen", function()
   it("matches entry.build for the ingress format", function() check(encoder(fields.ingressSpecs(), false)) end)
+  it("matches entry.build with values long enough to be cut and memoized ones read inline", function()
+    -- maxValueBytes at or above the memo's limit: the generated code reads quote's memo itself.
+    local enc = encoder(fields.ingressSpecs(), false, 300)
+    check(enc)
+    check(enc) -- again, now with every short value memoized
+    local long = string.rep("x", 400)
+    local values = {}
+    for i = 1, enc.plan.varCount do values[i] = long end
+    entry.entryBuffer:reset()
+    codegen.compileBuilder(enc)(values, nil, nil)
+    assert.equal(entry.build(enc, values, nil, nil), entry.entryBuffer:tostring())
+  end)
   it("matches entry.build for the ecs format (absent fields left out)", function() check(encoder(fields.ECS, true)) end)
   it("matches entry.build for user fields of every kind", function()
     local redact = fields.redaction(fields.DEFAULT_REDACT_HEADERS, { "access_token" }, "sess")
