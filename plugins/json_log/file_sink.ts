@@ -6,14 +6,13 @@
 // On graceful shutdown the last timer run flushes and later entries are written at once.
 import * as ffi from "ffi";
 import * as drops from "./drops";
+import { new as newBuffer, type StringBuffer } from "string.buffer";
 
-const concat = table.concat;
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 const NOTICE = ngx.NOTICE;
 const now = ngx.now;
 const exiting = ngx.worker.exiting;
-const clear: typeof import("table.clear") = require("table.clear");
 
 // `stat` under a name of our own (asm label), so another module's declaration cannot collide.
 // The result is read as 64-bit words: st_dev then st_ino on 64-bit Linux (x86_64 and arm64).
@@ -26,9 +25,9 @@ let handle: LuaFile | undefined;
 let identity: string | undefined;
 let bufferSize = 0;
 let flushInterval = 1;
-const pending = new LuaTable<number, string>();
+/** The entries not yet written, each ending in a newline (no Lua string per entry). */
+const pending = newBuffer(65536);
 let count = 0;
-let bytes = 0;
 let closing = false;
 let lastErrorLog = 0;
 
@@ -64,10 +63,9 @@ function open(this: void): boolean {
 export function flush(this: void): void {
   if (count === 0) return;
   const entries = count;
-  const data = handle !== undefined || open() ? `${concat(pending as unknown as string[], "\n", 1, count)}\n` : undefined;
-  clear(pending);
+  const data = handle !== undefined || open() ? pending.tostring() : undefined;
+  pending.reset();
   count = 0;
-  bytes = 0;
   if (data === undefined) {
     drops.drop("file", entries, `cannot open ${path}`);
     return;
@@ -110,12 +108,11 @@ export function start(this: void): void {
   if (ok === undefined) ngxLog(ERR, `json_log: file sink: cannot start the flush timer: ${err}`);
 }
 
-/** Queues one entry; writes when the buffer is full or the worker is shutting down. */
-export function write(this: void, line: string): void {
+/** Queues one entry (a string, or a buffer's contents); writes when the buffer is full or the worker is shutting down. */
+export function write(this: void, line: string | StringBuffer): void {
   count++;
-  pending.set(count, line);
-  bytes += line.length + 1;
-  if (bytes >= bufferSize || closing) flush();
+  pending.put(line, "\n");
+  if (pending.length() >= bufferSize || closing) flush();
   else if (count === 1 && exiting()) {
     closing = true;
     flush();

@@ -181,7 +181,7 @@ function log(this: void): void {
   if (current.plan.needsHeaders) headers = requestHeadersInto(headerScratch);
   (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
   if (sink === "variable") writeVariable();
-  else if (sink === "file") fileSink.write(entryBuffer.tostring());
+  else if (sink === "file") fileSink.write(entryBuffer);
   else httpSink.write(entryBuffer.tostring());
 }
 

@@ -7,8 +7,8 @@
 declare module "string.buffer" {
   /** A buffer. Its explicit `this` makes a detached call a type error. */
   export interface StringBuffer {
-    /** Appends strings and numbers; returns the buffer. */
-    put(this: StringBuffer, ...items: (string | number)[]): StringBuffer;
+    /** Appends strings, numbers and other buffers' contents (without making a string of them); returns the buffer. */
+    put(this: StringBuffer, ...items: (string | number | StringBuffer)[]): StringBuffer;
     /** Appends `string.format(format, ...args)`; returns the buffer. */
     putf(this: StringBuffer, format: string, ...args: unknown[]): StringBuffer;
     /** Appends `len` bytes read from a C pointer; returns the buffer. */
