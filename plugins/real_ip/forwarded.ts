@@ -2,7 +2,7 @@
 // right-to-left walk over them with the X-Forwarded-For rules (see walk.ts). Runs only for
 // requests that carry the header, so it may allocate a little.
 import { cidrMatch, IPV6, parseIpv4, parseIpv6, parsePort, type CidrSet } from "../lib/ip";
-import { step } from "./walk";
+import { step, stepIpv4 } from "./walk";
 
 const byte = string.byte;
 const sub = string.sub;
@@ -139,11 +139,7 @@ export function parseNode(this: void, node: string): boolean {
     rest = last + 1;
     const v4 = parseIpv4(node, 1, last);
     if (v4 === undefined) return false;
-    step.family = 4;
-    step.w1 = 0;
-    step.w2 = 0;
-    step.w3 = 65535;
-    step.w4 = v4;
+    stepIpv4(v4, first, last, undefined);
   }
   step.first = first;
   step.last = last;

@@ -39,6 +39,18 @@ export interface Step {
 /** The accepted entry, overwritten by each walk (module state: no table per request). */
 export const step: Step = { family: 0, w1: 0, w2: 0, w3: 0, w4: 0, first: 0, last: 0, port: undefined, start: 0, trusted: false };
 
+/** Puts an IPv4 address (its 32-bit value, as IPv4-mapped words) at text[first..last] into `step`. */
+export function stepIpv4(this: void, value: number, first: number, last: number, port: number | undefined): void {
+  step.family = IPV4;
+  step.w1 = 0;
+  step.w2 = 0;
+  step.w3 = 65535;
+  step.w4 = value;
+  step.first = first;
+  step.last = last;
+  step.port = port;
+}
+
 /** Separator bytes of X-Forwarded-For for nginx: space and comma only. */
 function isSeparator(this: void, c: number): boolean {
   return c === 32 || c === 44;
@@ -115,14 +127,7 @@ function parseEntry(this: void, text: string, first: number, last: number): bool
     if (a === undefined || b === undefined || c === undefined || d === undefined) return false;
     const value = ((a * 256 + b) * 256 + c) * 256 + d;
     if (value === 4294967295) return false;
-    step.family = IPV4;
-    step.w1 = 0;
-    step.w2 = 0;
-    step.w3 = 65535;
-    step.w4 = value;
-    step.first = first;
-    step.last = end - 1;
-    step.port = port;
+    stepIpv4(value, first, end - 1, port);
     return true;
   }
   return parseFull(text, first, last);
@@ -178,14 +183,7 @@ export function walkJoined(this: void, text: string, set: CidrSet, recursive: bo
     const known = trustedEntries.get(entry);
     let trusted: boolean;
     if (known !== undefined) {
-      step.family = IPV4;
-      step.w1 = 0;
-      step.w2 = 0;
-      step.w3 = 65535;
-      step.w4 = known;
-      step.first = first;
-      step.last = last;
-      step.port = undefined;
+      stepIpv4(known, first, last, undefined);
       trusted = true;
     } else {
       if (!parseEntry(text, first, last)) return found;
