@@ -405,7 +405,7 @@ interface BucketCode {
   observe: unknown;
 }
 
-/** Generated once per set of bounds: families with the same buckets share it. */
+/** Generated once per set of bounds (keyed by the search's source): families with the same buckets share it. */
 const bucketCodes = new LuaTable<string, BucketCode>();
 
 /**
@@ -415,10 +415,11 @@ const bucketCodes = new LuaTable<string, BucketCode>();
  * LuaJIT cannot compile across; each histogram's children get their own `observe` instead.
  */
 function bucketCode(this: void, bounds: number[]): BucketCode {
-  const key = table.concat(bounds, ",");
-  const known = bucketCodes.get(key);
-  if (known !== undefined) return known;
+  // The search's source is the key: it holds every bound exactly (%.17g), where table.concat
+  // would round them to 14 digits.
   const search = placeSource(bounds, 0, bounds.length - 1);
+  const known = bucketCodes.get(search);
+  if (known !== undefined) return known;
   const source = `local state, huge, countError, refuse, REFUSED = ...
 local function place(c, v) ${search} end
 local function observe(self, v)
@@ -434,7 +435,7 @@ return place, observe`;
   const [place, observe] = (chunk as unknown as (this: void, ...args: unknown[]) => LuaMultiReturn<[BucketCode["place"], unknown]>)(
     state, huge, countError, refuse, State.Refused);
   const code: BucketCode = { place, observe };
-  bucketCodes.set(key, code);
+  bucketCodes.set(search, code);
   return code;
 }
 

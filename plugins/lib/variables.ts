@@ -29,6 +29,7 @@ const valueLength = ffi.new("size_t[1]");
 // allocation per variable wherever LuaJIT interprets the reader (little-endian targets).
 const lengthLow = ffi.abi("le") ? ffi.cast("uint32_t *", valueLength) : valueLength;
 const errorText = ffi.new("char *[1]");
+const toLuaString = ffi.string;
 
 /** nginx variable names: letters, digits and `_` (what the generated code can hold as a constant). */
 function validName(this: void, name: unknown): boolean {
@@ -60,7 +61,7 @@ export function variableReader(this: void, names: readonly string[], slots?: rea
   if (chunk === undefined) return $multi(undefined, syntaxError as string);
   // The getter writes the lower-cased name here; one buffer per reader, sized for its longest name.
   const lower = ffi.new("char[?]", longest);
-  const reader = (chunk as (this: void, ...args: unknown[]) => VariableReader)(ffi.C, get_request, ffi.string, valuePointer, valueLength, errorText, lower, lengthLow);
+  const reader = (chunk as (this: void, ...args: unknown[]) => VariableReader)(ffi.C, get_request, toLuaString, valuePointer, valueLength, errorText, lower, lengthLow);
   return $multi(reader, undefined);
 }
 
@@ -108,7 +109,7 @@ export function variableSetter(this: void, name: string): VariableSetter {
   return (value, length) => {
     setterErrorLength[0] = ERROR_BYTES;
     if (setVariableFfi(get_request(), name, name.length, lower, value, length, setterError, setterErrorLength) === OK) return undefined;
-    return ffi.string(setterError, setterErrorLength[0]);
+    return toLuaString(setterError, setterErrorLength[0]);
   };
 }
 
@@ -144,8 +145,8 @@ export function requestHeadersInto(this: void, into: LuaTable<string, string | s
   if (headerLines(r, lines, count, 0) !== OK) return undefined;
   for (let i = 0; i < count; i++) {
     const line = lines[i];
-    const name = ffi.string(line.key.data as never, line.key.len);
-    const value = ffi.string(line.value.data as never, line.value.len);
+    const name = toLuaString(line.key.data as never, line.key.len);
+    const value = toLuaString(line.value.data as never, line.value.len);
     const existing = into.get(name);
     if (existing === undefined) into.set(name, value);
     else if (type(existing) === "table") (existing as string[]).push(value);
