@@ -3,48 +3,27 @@
 // the one whose challenge the OP saw, the session keeps only what it needs, a redirect_uri given
 // as a path works, cookies are named and marked as configured; and no secret, token or cookie
 // value ever reaches error.log.
-import { describe, it, expect, beforeAll, afterAll, afterEach } from "vitest";
+import { describe, it, expect } from "vitest";
 import { SignJWT, importJWK } from "jose";
 import type { Nginx } from "../../harness/nginx.mjs";
-import { makePki, type TestPki } from "./tls";
-import { startOp, type TestOp } from "./op";
-import { Agent, baseConfig, gatewayPort, startGateway } from "./gateway";
+import { Agent, baseConfig, startGateway, withOp } from "./gateway";
 import { seal, unseal } from "./sealed_cookie.mjs";
 
-let pki: TestPki;
-let op: TestOp;
-let port: number;
-let base: string;
-let nginx: Nginx | undefined;
+const t = withOp();
 const SECRET = baseConfig(0, "").session_secret as string;
 const FLOW_PREFIX = "resty_ts_session_login_";
 
-beforeAll(async () => {
-  pki = makePki();
-  port = await gatewayPort();
-  base = `http://127.0.0.1:${port}`;
-  op = await startOp(pki, { redirectUris: [`${base}/openidc/callback`], postLogoutRedirectUris: [`${base}/bye`] });
-});
-
-afterEach(async () => {
-  await nginx?.stop();
-  nginx = undefined;
-});
-
-afterAll(async () => {
-  await op?.close();
-});
 
 async function gateway(extra: Record<string, unknown> = {}): Promise<Nginx> {
-  nginx = await startGateway(pki, port, baseConfig(port, op.issuer, extra));
-  return nginx;
+  t.nginx = await startGateway(t.pki, t.port, baseConfig(t.port, t.op.issuer, extra));
+  return t.nginx;
 }
 
 /** Starts a login and plays the user at the OP: the callback URL (unvisited) and the flow cookie's name. */
 async function untilCallback(agent: Agent): Promise<{ callback: string; flowName: string }> {
-  const start = await agent.fetch(`${base}/app`);
+  const start = await agent.fetch(`${t.base}/app`);
   expect(start.status).toBe(302);
-  const callback = await agent.throughOp(start.headers.get("location")!, `${base}/openidc/callback`);
+  const callback = await agent.throughOp(start.headers.get("location")!, `${t.base}/openidc/callback`);
   const flowName = [...agent.cookies.keys()].find((name) => name.startsWith(FLOW_PREFIX))!;
   expect(flowName).toBeDefined();
   return { callback, flowName };
@@ -60,30 +39,30 @@ function alterFlow(agent: Agent, flowName: string, changes: Record<string, unkno
 describe("openidc callback", () => {
   it("refuses an ID token whose nonce is not the login flow's", async () => {
     await gateway();
-    const agent = new Agent(pki.ca);
+    const agent = new Agent(t.pki.ca);
     const { callback, flowName } = await untilCallback(agent);
     alterFlow(agent, flowName, { n: "another-nonce-0123456789" });
     expect((await agent.fetch(callback)).status).toBe(401);
     expect(agent.cookies.has("resty_ts_session")).toBe(false);
-    expect(nginx!.errorLog()).toMatch(/openidc: login failed \(401\): ID token rejected: nonce does not match/);
+    expect(t.nginx!.errorLog()).toMatch(/openidc: login failed \(401\): ID token rejected: nonce does not match/);
   });
 
   it("sends the flow's PKCE verifier: another verifier makes the OP refuse the code", async () => {
     await gateway();
-    const agent = new Agent(pki.ca);
+    const agent = new Agent(t.pki.ca);
     const { callback, flowName } = await untilCallback(agent);
     alterFlow(agent, flowName, { v: "x".repeat(43) });
     expect((await agent.fetch(callback)).status).toBe(401);
     expect(agent.cookies.has("resty_ts_session")).toBe(false);
-    expect(nginx!.errorLog()).toMatch(/openidc: login failed \(401\): token endpoint answered HTTP 400 \(invalid_grant\)/);
+    expect(t.nginx!.errorLog()).toMatch(/openidc: login failed \(401\): token endpoint answered HTTP 400 \(invalid_grant\)/);
   });
 
   it("keeps only what it needs in the session, and takes redirect_uri as a path on the request's origin", async () => {
     await gateway({ redirect_uri: "/openidc/callback" });
-    const agent = new Agent(pki.ca);
-    const start = await agent.fetch(`${base}/app`);
-    expect(new URL(start.headers.get("location")!).searchParams.get("redirect_uri")).toBe(`${base}/openidc/callback`);
-    const done = await agent.fetch(await agent.throughOp(start.headers.get("location")!, `${base}/openidc/callback`));
+    const agent = new Agent(t.pki.ca);
+    const start = await agent.fetch(`${t.base}/app`);
+    expect(new URL(start.headers.get("location")!).searchParams.get("redirect_uri")).toBe(`${t.base}/openidc/callback`);
+    const done = await agent.fetch(await agent.throughOp(start.headers.get("location")!, `${t.base}/openidc/callback`));
     expect(done.status).toBe(302);
     const session = unseal(SECRET, "resty_ts_session", agent.cookies.get("resty_ts_session")!);
     // No access or refresh token without forward_access_token / refresh; the ID token only for
@@ -97,16 +76,16 @@ describe("openidc callback", () => {
 describe("openidc cookie settings", () => {
   it("names and marks the cookies as configured (login-flow cookies Lax when the session's are Strict)", async () => {
     await gateway({ cookie: { name: "sso", domain: "127.0.0.1", secure: true, samesite: "Strict", absolute_timeout: 7200 } });
-    const agent = new Agent(pki.ca);
-    const start = await agent.fetch(`${base}/app`);
+    const agent = new Agent(t.pki.ca);
+    const start = await agent.fetch(`${t.base}/app`);
     expect(start.status).toBe(302);
     const [flowCookie] = start.headers.getSetCookie();
     expect(flowCookie).toMatch(/^sso_login_[0-9a-f]{8}=[\w-]+; Path=\/; HttpOnly; Domain=127\.0\.0\.1; Secure; SameSite=Lax; Max-Age=600$/);
-    const done = await agent.fetch(await agent.throughOp(start.headers.get("location")!, `${base}/openidc/callback`));
+    const done = await agent.fetch(await agent.throughOp(start.headers.get("location")!, `${t.base}/openidc/callback`));
     expect(done.status).toBe(302);
     const session = done.headers.getSetCookie().find((line) => line.startsWith("sso="))!;
     expect(session).toMatch(/^sso=[\w-]+; Path=\/; HttpOnly; Domain=127\.0\.0\.1; Secure; SameSite=Strict; Max-Age=(7200|7199)$/);
-    expect((await agent.fetch(`${base}/app`)).status).toBe(200);
+    expect((await agent.fetch(`${t.base}/app`)).status).toBe(200);
   });
 });
 
@@ -115,7 +94,7 @@ describe("openidc secrets", () => {
     const clientSecret = baseConfig(0, "").client_secret as string;
     await gateway({ refresh: true, forward_access_token: true, refresh_leeway: 7200 });
     const secrets = new Set<string>([SECRET, clientSecret]);
-    const agent = new Agent(pki.ca);
+    const agent = new Agent(t.pki.ca);
     const { callback, flowName } = await untilCallback(agent);
     secrets.add(agent.cookies.get(flowName)!);
     // Not checked: the one-time code and state in the callback's query string, which nginx
@@ -123,38 +102,38 @@ describe("openidc secrets", () => {
     // useless without the PKCE verifier sealed in the browser's flow cookie and the client secret.
     expect((await agent.fetch(callback)).status).toBe(302);
     // A replayed callback and a tampered cookie are logged too: without their values.
-    expect((await new Agent(pki.ca).fetch(callback)).status).toBe(400);
+    expect((await new Agent(t.pki.ca).fetch(callback)).status).toBe(400);
     for (let i = 0; i < 3; i++) {
       const cookie = agent.cookies.get("resty_ts_session")!;
       secrets.add(cookie);
       const session = unseal(SECRET, "resty_ts_session", cookie);
       for (const token of [session.at, session.rt, session.idt]) if (token) secrets.add(token);
-      const response = await agent.fetch(`${base}/app?${i}`);
+      const response = await agent.fetch(`${t.base}/app?${i}`);
       expect(response.status).toBe(200);
       secrets.add(((await response.json()) as { headers: Record<string, string> }).headers.authorization.slice("Bearer ".length));
     }
     const tampered = agent.cookies.get("resty_ts_session")!.replace(/^(.{30})./, "$1A");
-    expect((await fetch(`${base}/app`, { headers: { cookie: `resty_ts_session=${tampered}`, accept: "application/json" } })).status).toBe(401);
-    const jwk = op.signingKeys[0];
+    expect((await fetch(`${t.base}/app`, { headers: { cookie: `resty_ts_session=${tampered}`, accept: "application/json" } })).status).toBe(401);
+    const jwk = t.op.signingKeys[0];
     const now = Math.floor(Date.now() / 1000);
-    const bearer = await new SignJWT({ iss: op.issuer, aud: "resty-ts", sub: "svc", iat: now, exp: now + 300 })
+    const bearer = await new SignJWT({ iss: t.op.issuer, aud: "resty-ts", sub: "svc", iat: now, exp: now + 300 })
       .setProtectedHeader({ alg: jwk.alg as string, kid: String(jwk.kid) }).sign(await importJWK(jwk as never, jwk.alg as string));
     secrets.add(bearer);
-    expect((await fetch(`${base}/api/x`, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
-    const wrongAudience = await new SignJWT({ iss: op.issuer, aud: "other", sub: "svc", iat: now, exp: now + 300 })
+    expect((await fetch(`${t.base}/api/x`, { headers: { authorization: `Bearer ${bearer}` } })).status).toBe(200);
+    const wrongAudience = await new SignJWT({ iss: t.op.issuer, aud: "other", sub: "svc", iat: now, exp: now + 300 })
       .setProtectedHeader({ alg: jwk.alg as string, kid: String(jwk.kid) }).sign(await importJWK(jwk as never, jwk.alg as string));
     secrets.add(wrongAudience);
-    expect((await fetch(`${base}/api/x`, { headers: { authorization: `Bearer ${wrongAudience}` } })).status).toBe(401);
+    expect((await fetch(`${t.base}/api/x`, { headers: { authorization: `Bearer ${wrongAudience}` } })).status).toBe(401);
     secrets.add(agent.cookies.get("resty_ts_session")!);
-    const out = await agent.fetch(`${base}/openidc/logout`);
+    const out = await agent.fetch(`${t.base}/openidc/logout`);
     expect(out.status).toBe(302);
     secrets.add(new URL(out.headers.get("location")!).searchParams.get("id_token_hint")!);
-    const log = nginx!.errorLog();
+    const log = t.nginx!.errorLog();
     // The run did log (refreshes, refusals), so the log was looked at with content in it.
     expect(log).toMatch(/openidc: login failed \(400\): no login flow for this state/);
     expect(log).toMatch(/openidc: ignoring session cookie: aes-256-gcm: authentication failed/);
     expect(log).toMatch(/openidc: bearer token rejected: aud does not contain the expected audience/);
-    expect(op.grants.filter((grant) => grant === "refresh_token").length).toBeGreaterThanOrEqual(3);
+    expect(t.op.grants.filter((grant) => grant === "refresh_token").length).toBeGreaterThanOrEqual(3);
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThanOrEqual(16);
       // Whole values, and any 16-character piece of them (a truncated copy is a leak too).

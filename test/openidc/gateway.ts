@@ -3,7 +3,9 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest, createServer as createHttpsServer } from "node:https";
 import { startNginx, freePort, PHASE_HOOKS, type Nginx, type NginxOptions } from "../../harness/nginx.mjs";
-import type { TestPki } from "./tls";
+import { beforeAll, afterAll, afterEach } from "vitest";
+import { makePki, type TestPki } from "./tls";
+import { startOp, type TestOp } from "./op";
 
 /** Every ERR line the plugin writes on purpose in these tests. */
 export const EXPECTED_ERRORS = [
@@ -174,4 +176,35 @@ export async function serveDiscovery(pki: TestPki, members: Record<string, unkno
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   issuer = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
   return { issuer, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+/** What a test file against the real OP shares: set up once for the file, the gateway per test. */
+export interface OpSetup {
+  pki: TestPki;
+  op: TestOp;
+  /** The gateway's port (fixed before the OP starts: its client lists redirect URIs on it). */
+  port: number;
+  /** `http://127.0.0.1:<port>`. */
+  base: string;
+  /** The running gateway, stopped after each test. */
+  nginx?: Nginx;
+}
+
+/** Registers a test file's hooks: PKI, port and OP before all tests, the gateway stopped after each, the OP closed last. */
+export function withOp(): OpSetup {
+  const setup = {} as OpSetup;
+  beforeAll(async () => {
+    setup.pki = makePki();
+    setup.port = await gatewayPort();
+    setup.base = `http://127.0.0.1:${setup.port}`;
+    setup.op = await startOp(setup.pki, { redirectUris: [`${setup.base}/openidc/callback`], postLogoutRedirectUris: [`${setup.base}/bye`] });
+  });
+  afterEach(async () => {
+    await setup.nginx?.stop();
+    setup.nginx = undefined;
+  });
+  afterAll(async () => {
+    await setup.op?.close();
+  });
+  return setup;
 }
