@@ -82,7 +82,10 @@ const DECLINED = -5;
  * can deny the request.
  */
 export function setRequestHeader(this: void, name: string, value: string | undefined): boolean {
-  const rc = setHeaderFfi(get_request(), name, name.length, value, value !== undefined ? value.length : 0, undefined, 0, 1, errorText);
+  // The C functions take the request as given: none (a timer, init_worker) must not reach them.
+  const r = get_request();
+  if (r === undefined) return false;
+  const rc = setHeaderFfi(r, name, name.length, value, value !== undefined ? value.length : 0, undefined, 0, 1, errorText);
   return rc === OK || rc === DECLINED;
 }
 
@@ -108,7 +111,9 @@ export function variableSetter(this: void, name: string): VariableSetter {
   const lower = ffi.new("unsigned char[?]", math.max(name.length, 1));
   return (value, length) => {
     setterErrorLength[0] = ERROR_BYTES;
-    if (setVariableFfi(get_request(), name, name.length, lower, value, length, setterError, setterErrorLength) === OK) return undefined;
+    const r = get_request();
+    if (r === undefined) return "no request";
+    if (setVariableFfi(r, name, name.length, lower, value, length, setterError, setterErrorLength) === OK) return undefined;
     return toLuaString(setterError, setterErrorLength[0]);
   };
 }
@@ -135,6 +140,7 @@ let lines = undefined as unknown as { [i: number]: HeaderLine };
 export function requestHeadersInto(this: void, into: LuaTable<string, string | string[]>): LuaTable<string, string | string[]> | undefined {
   clearTable(into);
   const r = get_request();
+  if (r === undefined) return undefined;
   const count = headerCount(r, 0, truncatedFlag);
   if (count < 0) return undefined;
   if (count === 0) return into;
