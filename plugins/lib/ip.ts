@@ -11,6 +11,7 @@
 // to 4 hex digits with at most one "::", no zone id ("%eth0"), no single leading or trailing ":"
 // ("1::2:" is refused), an embedded IPv4 only in the last 32 bits. Like nginx, "::" after seven
 // groups ("1:2:3:4:5:6:7::") is refused.
+import { bisectSource } from "./bisect";
 import { configError, describe, list, str, type Parser } from "./schema";
 
 const byte = string.byte;
@@ -34,6 +35,8 @@ const TWO32 = 4294967296;
 export interface CidrSet {
   /** IPv4 ranges, flat: first1, last1, first2, last2, ... (32-bit values). */
   readonly v4: number[];
+  /** Whether a 32-bit IPv4 value is in one of the IPv4 ranges (generated code: no loop). */
+  readonly v4Contains: (this: void, value: number) => boolean;
   /** IPv6 ranges, flat, 8 numbers per entry: lowest w1..w4 then highest w1..w4. */
   readonly v6: number[];
   /** Whether "unix:" (connections over a unix socket) is in the set. */
@@ -230,13 +233,7 @@ export function isIpv4Mapped(this: void, w1: number, w2: number, w3: number): bo
  * Allocates nothing.
  */
 export function cidrMatch(this: void, set: CidrSet, w1: number, w2: number, w3: number, w4: number): boolean {
-  if (w1 === 0 && w2 === 0 && w3 === 65535) {
-    const ranges = set.v4;
-    for (let i = 0; i < ranges.length; i += 2) {
-      if (w4 >= ranges[i] && w4 <= ranges[i + 1]) return true;
-    }
-    return false;
-  }
+  if (w1 === 0 && w2 === 0 && w3 === 65535) return set.v4Contains(w4);
   const ranges = set.v6;
   for (let i = 0; i < ranges.length; i += 8) {
     if (
@@ -324,7 +321,33 @@ export function compileCidrs(this: void, entries: string[]): LuaMultiReturn<[Cid
       v6[base + 4 + k] = high;
     }
   }
-  return $multi({ v4, v6, unix, entries: names }, undefined);
+  return $multi({ v4, v6, v4Contains: v4Matcher(v4), unix, entries: names }, undefined);
+}
+
+/**
+ * The IPv4 membership test for these ranges (flat first, last pairs): sorted and merged, then a
+ * generated binary search over their ends with the ranges as constants. Per-request code calls
+ * it for every X-Forwarded-For entry; a loop over the ranges there would keep LuaJIT from
+ * compiling the request handler as one trace.
+ */
+function v4Matcher(this: void, flat: readonly number[]): (this: void, value: number) => boolean {
+  const ranges: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) ranges.push([flat[i], flat[i + 1]]);
+  table.sort(ranges, (a, b) => a[0] < b[0]);
+  const firsts: number[] = [];
+  const lasts: number[] = [];
+  for (const [first, last] of ranges) {
+    const n = lasts.length;
+    if (n > 0 && first <= lasts[n - 1] + 1) {
+      if (last > lasts[n - 1]) lasts[n - 1] = last;
+    } else {
+      firsts.push(first);
+      lasts.push(last);
+    }
+  }
+  const search = bisectSource(lasts, "v", (index) => index < firsts.length ? `return v >= ${format("%.17g", firsts[index])}` : "return false");
+  const [chunk] = loadstring(`return function(v) ${search} end`, "=ip.v4Contains");
+  return (chunk as unknown as (this: void) => (this: void, value: number) => boolean)();
 }
 
 /**

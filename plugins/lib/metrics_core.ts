@@ -4,6 +4,7 @@
 // plugins/lib/metrics_store.ts.
 import * as text from "./exposition";
 import { seriesKeys, seriesId, hex } from "./metrics_keys";
+import { bisectSource } from "./bisect";
 
 declare global {
   interface SharedDictSchemas {
@@ -391,12 +392,9 @@ function sameShape(this: void, f: Family, kind: Kind, labelNames: readonly strin
   return true;
 }
 
-/** Lua source of the binary search over bounds[low..high] (0-based) adding one to `c`'s bucket of `v`. */
-function placeSource(this: void, bounds: number[], low: number, high: number): string {
-  // Buckets low..high+1, +Inf last; a Lua array is 1-based.
-  if (low > high) return `c[${low + 1}] = c[${low + 1}] + 1`;
-  const mid = math.floor((low + high) / 2);
-  return `if v <= ${string.format("%.17g", bounds[mid])} then ${placeSource(bounds, low, mid - 1)} else ${placeSource(bounds, mid + 1, high)} end`;
+/** Lua source adding one to `c`'s bucket of `v` (a Lua array, +Inf last). */
+function placeSource(this: void, bounds: number[]): string {
+  return bisectSource(bounds, "v", (index) => `c[${index + 1}] = c[${index + 1}] + 1`);
 }
 
 /** A histogram's bucket code: `place(counts, value)` and the children's `observe(value)`. */
@@ -417,7 +415,7 @@ const bucketCodes = new LuaTable<string, BucketCode>();
 function bucketCode(this: void, bounds: number[]): BucketCode {
   // The search's source is the key: it holds every bound exactly (%.17g), where table.concat
   // would round them to 14 digits.
-  const search = placeSource(bounds, 0, bounds.length - 1);
+  const search = placeSource(bounds);
   const known = bucketCodes.get(search);
   if (known !== undefined) return known;
   const source = `local state, huge, countError, refuse, REFUSED = ...

@@ -35,31 +35,19 @@ const tostring_ = tostring;
 let lastPeer = "";
 let lastPeerTrusted = false;
 
-// The variables are read in a loop over their names: LuaJIT compiles a hot loop, FFI calls are
-// several times cheaper compiled than interpreted (REFERENCE 3b), and compiled code keeps the
-// getter's pointer and length results in registers where the interpreter would box them (the
-// generated reader of plugins/lib/variables.ts allocates those boxes until its caller compiles).
-/** Variables read per request; `$realip_remote_addr` is the TCP peer even after nginx's realip
- * ran (reading `$remote_addr` here would cache it for the request when nginx.conf uses it, and the
- * recipe could not change it). */
-const READ = ["realip_remote_addr", "http_x_forwarded_for", "http_connection"];
-const readCount = READ.length;
-const PEER = 0;
-const XFF = 1;
-const CONNECTION = 2;
-/** Scratch for the values read (module state, overwritten by each request). */
-const got: (string | undefined)[] = [undefined, undefined, undefined];
-
 /** The upstream must never get the client's own values: without them set, the request is refused. */
 function refuse(this: void): void {
   ngx.log(ngx.ERR, "resty-ts: real_ip: cannot set the X-Real-IP / X-Forwarded-For request headers; request refused");
   ngx.exit(500);
 }
 
+// No loop on the way of a plain X-Forwarded-For (see walk.ts): LuaJIT then compiles the handler,
+// with the dispatcher around it, as one trace.
 function rewrite(this: void): void {
-  for (let i = 0; i < readCount; i++) got[i] = vars[READ[i]];
-  const peer = (got[PEER] ?? vars.remote_addr) as string;
-  const original = got[XFF];
+  // `$realip_remote_addr` is the TCP peer even after nginx's realip ran (reading `$remote_addr`
+  // here would cache it for the request when nginx.conf uses it, and the recipe could not change it).
+  const peer = (vars.realip_remote_addr ?? vars.remote_addr) as string;
+  const original = vars.http_x_forwarded_for;
   let peerTrusted = lastPeerTrusted;
   if (peer !== lastPeer) {
     peerTrusted = cidrContains(trusted, peer);
@@ -92,7 +80,7 @@ function rewrite(this: void): void {
   const forwardedFor = chain === undefined ? peer : `${chain}, ${peer}`;
   if (!(setRequestHeader("X-Real-IP", client) && setRequestHeader("X-Forwarded-For", forwardedFor) &&
     setRequestHeader("X-Original-Forwarded-For", original))) return refuse();
-  const connection = got[CONNECTION];
+  const connection = vars.http_connection;
   if (connection !== undefined && mayName(connection) && !setRequestHeader("Connection", withoutNames(connection, protectedNames))) refuse();
 }
 

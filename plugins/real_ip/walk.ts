@@ -2,13 +2,11 @@
 // from the peer, while the current address is trusted, step to the rightmost remaining entry;
 // a malformed entry stops the walk and the last good address stays. Nothing is allocated: the
 // accepted entry is kept in `step`, module state overwritten by each walk.
-import { cidrMatch, formatIpv6, IPV4, parseAddressPort, parsePort, type CidrSet } from "../lib/ip";
+import { cidrMatch, formatIpv6, IPV4, parseAddressPort, type CidrSet } from "../lib/ip";
 
 const byte = string.byte;
 const sub = string.sub;
 const find = string.find;
-const match = string.match;
-const reverse = string.reverse;
 
 /** A line gave no address (nginx's NGX_DECLINED). */
 export const DECLINED = 0;
@@ -93,47 +91,55 @@ export function walkLine(this: void, text: string, set: CidrSet, recursive: bool
   return OK;
 }
 
-/** A dotted quad's four octets (1 to 3 digits each) and the position after it, anchored. */
-const DOTTED_QUAD = "^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)()";
-
-/**
- * The octets of a strict dotted quad, "0" to "255", by text: one lookup instead of checking
- * for a leading zero, converting and comparing ("01" and "256" are absent).
- */
-const OCTETS = new LuaTable<string, number>();
-for (let i = 0; i <= 255; i++) OCTETS.set(tostring(i), i);
-
-/**
- * Parses the entry `text[first..last]` into `step` (see parseAddressPort); false when nginx
- * would not accept it. Plain IPv4 with an optional port takes a fast path (one pattern match,
- * which costs less than a byte loop in LuaJIT's interpreter); anything else the full parser.
- */
-function parseEntry(this: void, text: string, first: number, last: number): boolean {
-  // The fifth capture is a position (a number), string.match's type says string.
-  const [o1, o2, o3, o4, after] = match(text, DOTTED_QUAD, first);
-  if (o1 !== undefined) {
-    const end = after as unknown as number;
-    let port: number | undefined;
-    if (end <= last) {
-      if (byte(text, end) !== 58) return parseFull(text, first, last);
-      port = parsePort(text, end + 1, last);
-      if (port === undefined) return false;
-    }
-    // No leading zero ("0" itself is fine), no octet above 255: the strict IPv4 of ../lib/ip.
-    const a = OCTETS.get(o1);
-    const b = OCTETS.get(o2 as string);
-    const c = OCTETS.get(o3 as string);
-    const d = OCTETS.get(o4 as string);
-    if (a === undefined || b === undefined || c === undefined || d === undefined) return false;
-    const value = ((a * 256 + b) * 256 + c) * 256 + d;
-    if (value === 4294967295) return false;
-    stepIpv4(value, first, end - 1, port);
-    return true;
-  }
-  return parseFull(text, first, last);
+/** The digit at `position` (0 to 9), or -1 for another byte or a position before the text. */
+function digitAt(this: void, text: string, position: number): number {
+  if (position < 1) return -1;
+  const c = byte(text, position);
+  return c >= 48 && c <= 57 ? c - 48 : -1;
 }
 
-/** parseEntry's general case: every form parseAddressPort reads, minus nginx's INADDR_NONE. */
+/**
+ * The octet whose last digit is at `last`, read right to left: its value and the position of
+ * its first digit, or -1 when there are not 1 to 3 digits without a leading zero, up to 255 (a
+ * further digit before them is for the caller, which expects a dot or a separator there).
+ */
+function octetEndingAt(this: void, text: string, last: number): LuaMultiReturn<[number, number]> {
+  const ones = digitAt(text, last);
+  if (ones < 0) return $multi(-1, 0);
+  const tens = digitAt(text, last - 1);
+  if (tens < 0) return $multi(ones, last);
+  const hundreds = digitAt(text, last - 2);
+  if (hundreds < 0) {
+    if (tens === 0) return $multi(-1, 0);
+    return $multi(tens * 10 + ones, last - 1);
+  }
+  const value = hundreds * 100 + tens * 10 + ones;
+  if (hundreds === 0 || value > 255) return $multi(-1, 0);
+  return $multi(value, last - 2);
+}
+
+/**
+ * Puts the plain dotted quad ending at `last` (no port, not nginx's unparsable
+ * 255.255.255.255) into `step` and returns its first position; 0 when the bytes there are not
+ * one. Byte reads and arithmetic only: no string is made, no loop or pattern stops LuaJIT from
+ * compiling the request handler as one trace.
+ */
+function plainIpv4EndingAt(this: void, text: string, last: number): number {
+  const [d, fourth] = octetEndingAt(text, last);
+  if (d < 0 || byte(text, fourth - 1) !== 46) return 0;
+  const [c, third] = octetEndingAt(text, fourth - 2);
+  if (c < 0 || byte(text, third - 1) !== 46) return 0;
+  const [b, second] = octetEndingAt(text, third - 2);
+  if (b < 0 || byte(text, second - 1) !== 46) return 0;
+  const [a, first] = octetEndingAt(text, second - 2);
+  if (a < 0) return 0;
+  const value = ((a * 256 + b) * 256 + c) * 256 + d;
+  if (value === 4294967295) return 0;
+  stepIpv4(value, first, last, undefined);
+  return first;
+}
+
+/** Puts an entry of any form parseAddressPort reads into `step`; false when nginx would refuse it (also its INADDR_NONE). */
 function parseFull(this: void, text: string, first: number, last: number): boolean {
   const [family, w1, w2, w3, w4, addressFirst, addressLast, port] = parseAddressPort(text, first, last);
   if (family === undefined || isInaddrNone(text, w4 as number, addressLast as number)) return false;
@@ -148,61 +154,49 @@ function parseFull(this: void, text: string, first: number, last: number): boole
   return true;
 }
 
+/** joinedStep's answer when the walk stopped at the entry it accepted. */
+const STOPPED = 0;
+/** joinedStep's answer for an entry that is not a plain IPv4 address after ",", ", " or the start (walkLine decides). */
+const UNPLAIN = -1;
+
 /**
- * Trusted plain IPv4 entries seen before (text -> 32-bit value), so that the proxies' own
- * addresses, which repeat on every request, are not parsed again. Bounded: emptied when full.
- * Only trusted entries are kept: client addresses, which vary, are never cached.
+ * One step of `walkJoined`: the entry ending at `last`. When it is a plain IPv4 address that
+ * starts the text or follows "," or ", ", puts it in `step` and returns STOPPED if it is
+ * untrusted or the leftmost, else where the entry before it ends; UNPLAIN otherwise.
  */
-let trustedEntries = new LuaTable<string, number>();
-let trustedEntryCount = 0;
-let trustedEntriesOf: CidrSet | undefined;
-const MAX_TRUSTED_ENTRIES = 1024;
+function joinedStep(this: void, text: string, last: number, set: CidrSet): number {
+  const first = plainIpv4EndingAt(text, last);
+  if (first === 0) return UNPLAIN;
+  let next = STOPPED;
+  if (first > 1) {
+    const before = byte(text, first - 1);
+    if (before === 44 && first > 2) next = first - 2;
+    else if (before === 32 && first > 3 && byte(text, first - 2) === 44) next = first - 3;
+    else return UNPLAIN;
+  }
+  const trusted = set.v4Contains(step.w4);
+  step.start = first;
+  step.trusted = trusted;
+  return trusted ? next : STOPPED;
+}
 
 /**
  * The walk of `walkLine` from a trusted peer, for a value that `joinedIsAmbiguous` accepts (no
- * leading, trailing or triple separators), so that entries are just the runs between separators.
- * Finds them right to left with one `string.find` each on the reversed value. Returns whether an
- * entry was accepted (it is in `step`).
+ * leading, trailing or triple separators). Up to four plain IPv4 entries separated by "," or
+ * ", " are walked in straight-line code (no loop: LuaJIT compiles the request handler around it
+ * as one trace); any other entry, or a longer trusted chain, is left to walkLine from the
+ * start. Returns whether an entry was accepted (it is in `step`).
  */
 export function walkJoined(this: void, text: string, set: CidrSet, recursive: boolean): boolean {
-  if (trustedEntriesOf !== set) {
-    trustedEntries = new LuaTable();
-    trustedEntryCount = 0;
-    trustedEntriesOf = set;
+  let last = joinedStep(text, text.length, set);
+  if (recursive) {
+    if (last > 0) last = joinedStep(text, last, set);
+    if (last > 0) last = joinedStep(text, last, set);
+    if (last > 0) last = joinedStep(text, last, set);
+    if (last > 0) return walkLine(text, set, recursive, true) !== DECLINED;
   }
-  const length = text.length;
-  const reversed = reverse(text);
-  let found = false;
-  let pos = 1;
-  for (;;) {
-    const [reversedFirst, reversedLast] = find(reversed, "[^ ,]+", pos);
-    if (reversedFirst === undefined) return found;
-    const first = length - (reversedLast as number) + 1;
-    const last = length - reversedFirst + 1;
-    const entry = sub(text, first, last);
-    const known = trustedEntries.get(entry);
-    let trusted: boolean;
-    if (known !== undefined) {
-      stepIpv4(known, first, last, undefined);
-      trusted = true;
-    } else {
-      if (!parseEntry(text, first, last)) return found;
-      trusted = cidrMatch(set, step.w1, step.w2, step.w3, step.w4);
-      if (trusted && step.family === IPV4 && step.port === undefined) {
-        if (trustedEntryCount >= MAX_TRUSTED_ENTRIES) {
-          trustedEntries = new LuaTable();
-          trustedEntryCount = 0;
-        }
-        trustedEntries.set(entry, step.w4);
-        trustedEntryCount++;
-      }
-    }
-    found = true;
-    step.start = first;
-    step.trusted = trusted;
-    if (!trusted || !recursive) return true;
-    pos = (reversedLast as number) + 1;
-  }
+  if (last === UNPLAIN) return walkLine(text, set, recursive, true) !== DECLINED;
+  return true;
 }
 
 /**
