@@ -16,6 +16,9 @@ export type Builder = (
   clientIp: string | undefined,
 ) => void;
 
+/** Pieces per `B:put` call in the generated builder (see source). */
+const PUT_ARGS = 8;
+
 /** Beyond this many fields one concatenation would need too many Lua registers: use build. */
 const MAX_INLINE_FIELDS = 60;
 
@@ -58,11 +61,12 @@ export function source(this: void, encoder: Encoder): string {
   const memo = encoder.maxValueBytes >= MEMO_BYTES;
   // Without omitNull the entry goes into the buffer piece by piece, the headers object too.
   const puts: string[] = [];
-  // A Lua call takes at most about 250 arguments: one put per 60 at most.
+  // One put per PUT_ARGS pieces: a call with many more arguments is too much for LuaJIT's register
+  // allocator ("NYI: register coalescing too complex"): the trace holding the builder is abandoned.
   const flush = (): void => {
-    for (let first = 0; first < parts.length; first += 60) {
+    for (let first = 0; first < parts.length; first += PUT_ARGS) {
       const chunk: string[] = [];
-      for (let j = first; j < parts.length && j < first + 60; j++) chunk.push(parts[j]);
+      for (let j = first; j < parts.length && j < first + PUT_ARGS; j++) chunk.push(parts[j]);
       puts.push(`  B:put(${chunk.join(", ")})`);
     }
     parts.length = 0;

@@ -132,6 +132,38 @@ let lineCapacity = 0;
 let lines = undefined as unknown as { [i: number]: HeaderLine };
 
 /**
+ * Puts the current request's header lines (lower-case names) into `lines`; returns how many, or
+ * -1 when they cannot be read here.
+ */
+function loadHeaderLines(this: void): number {
+  // The C functions take the request as given: none (a timer, init_worker) must not reach them.
+  const r = get_request();
+  if (r === undefined) return -1;
+  const count = headerCount(r, 0, truncatedFlag);
+  if (count <= 0) return count;
+  if (count > lineCapacity) {
+    lineCapacity = math.max(count, 2 * lineCapacity, 32);
+    lines = ffi.new("ngx_http_lua_ffi_table_elt_t[?]", lineCapacity) as unknown as { [i: number]: HeaderLine };
+  }
+  return headerLines(r, lines, count, 0) === OK ? count : -1;
+}
+
+/**
+ * The value of the first line of request header `name` (lower case), or nil. Names are compared
+ * as sent: `x-real-ip` is not `X_Real_IP`, which `$http_x_real_ip` would also give. One pass
+ * over nginx's header list; no string is made but the value's.
+ */
+export function firstRequestHeader(this: void, name: string): string | undefined {
+  const count = loadHeaderLines();
+  const length = name.length;
+  for (let i = 0; i < count; i++) {
+    const line = lines[i];
+    if (line.key.len === length && toLuaString(line.key.data as never, length) === name) return toLuaString(line.value.data as never, line.value.len);
+  }
+  return undefined;
+}
+
+/**
  * Fills `into` (emptied first) with the current request's headers as `ngx.req.get_headers(0)`
  * gives them: lower-case names, a repeated header's values as a list. `into` must not be kept
  * past the caller's phase handler (the next call empties it). Returns `into`, or nil when the
@@ -139,16 +171,8 @@ let lines = undefined as unknown as { [i: number]: HeaderLine };
  */
 export function requestHeadersInto(this: void, into: LuaTable<string, string | string[]>): LuaTable<string, string | string[]> | undefined {
   clearTable(into);
-  const r = get_request();
-  if (r === undefined) return undefined;
-  const count = headerCount(r, 0, truncatedFlag);
+  const count = loadHeaderLines();
   if (count < 0) return undefined;
-  if (count === 0) return into;
-  if (count > lineCapacity) {
-    lineCapacity = math.max(count, 2 * lineCapacity, 32);
-    lines = ffi.new("ngx_http_lua_ffi_table_elt_t[?]", lineCapacity) as unknown as { [i: number]: HeaderLine };
-  }
-  if (headerLines(r, lines, count, 0) !== OK) return undefined;
   for (let i = 0; i < count; i++) {
     const line = lines[i];
     const name = toLuaString(line.key.data as never, line.key.len);

@@ -4,6 +4,7 @@
 // left in walk.step.port or returned), or nil when the address stays the peer.
 import type { CidrSet } from "../lib/ip";
 import { parseForwardedLine, walkForwarded } from "./forwarded";
+import { firstRequestHeader } from "../lib/variables";
 import { DECLINED, joinedIsAmbiguous, step, stepAddress, walkJoined, walkLine, walkLines } from "./walk";
 
 const vars = ngx.var;
@@ -41,11 +42,11 @@ export function fromForwardedFor(this: void, joined: string, set: CidrSet, recur
 /**
  * Another header (X-Real-IP, ...): its first line, walked like X-Forwarded-For. `variable`
  * (`http_x_real_ip`) tells cheaply whether it is present; as it also matches `X_Real_IP`, the
- * line is then taken by its real name.
+ * line is then taken by its real name (without building ngx.req.get_headers' table).
  */
 export function fromHeader(this: void, variable: string, key: string, set: CidrSet, recursive: boolean): string | undefined {
   if (vars[variable] === undefined) return undefined;
-  const [line] = headerLines(key);
+  const line = firstRequestHeader(key);
   if (line === undefined || walkLine(line, set, recursive, true) === DECLINED) return undefined;
   return stepAddress(line);
 }
