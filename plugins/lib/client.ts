@@ -1,31 +1,49 @@
 // The client's address as the plugins see it: the one `real_ip` resolved when it is enabled,
-// otherwise the TCP peer. json_log, prometheus and openidc read it from here.
+// otherwise the TCP peer. json_log, prometheus and cert_selection's admin API read it from here.
 //
-// real_ip writes ngx.ctx only for requests whose address it changed, and ngx.ctx is not read at
-// all when real_ip is not loaded in this Lua VM: reading ngx.ctx costs an FFI call in LuaJIT's
-// interpreter and creates the request's ctx table when there was none.
+// real_ip hands it over in one of two ways, chosen by its settings at load:
+// - on demand: a function that works the address out again from the request when asked. With
+//   recursive X-Forwarded-For (the default), Forwarded, PROXY protocol or a header real_ip does not
+//   rewrite, the headers real_ip leaves for the upstream resolve to the same address, and a
+//   request that never reached the rewrite phase (refused at server level) gets the address
+//   nginx's realip would give, not the peer. Nothing is stored per request.
+// - in ngx.ctx (`clientIp`, `clientPort`), written by real_ip's rewrite handler only when the
+//   address changed: for non-recursive X-Forwarded-For (the rewritten header ends with the peer)
+//   and X-Real-IP (its rewritten value has no port).
+// Without real_ip in this Lua VM neither is consulted: reading ngx.ctx costs an FFI call and
+// creates the request's ctx table when there was none.
 
 declare global {
   interface RequestContext {
-    /** The client address resolved by `real_ip` (set in its rewrite handler, only when it differs from the peer's). */
+    /** The client address resolved by `real_ip` (set in its rewrite handler when it keeps it in ngx.ctx and it differs from the peer's). */
     clientIp?: string;
     /** The client port resolved by `real_ip`, when the source gave one (set together with clientIp). */
     clientPort?: string;
   }
 }
 
-/** Whether real_ip is loaded in this Lua VM: when it is not, nothing can be in ngx.ctx. */
+/** Works the client address and port out from the current request (nil address: the peer's). */
+export type Resolver = (this: void) => LuaMultiReturn<[string | undefined, string | undefined]>;
+
+/** Whether real_ip is loaded in this Lua VM: when it is not, the peer is the answer. */
 let resolving = false;
+/** real_ip's resolver when it hands the address over on demand; nil when it uses ngx.ctx. */
+let resolver: Resolver | undefined;
 const vars = ngx.var;
 
-/** Called by real_ip when it loads: from then on ngx.ctx is consulted. */
-export function enableResolution(this: void): void {
+/** Called by real_ip when it loads, with its resolver (on demand) or without (ngx.ctx). */
+export function enableResolution(this: void, onDemand?: Resolver): void {
   resolving = true;
+  resolver = onDemand;
 }
 
 /** The client address: real_ip's result when it changed it for this request, else `$remote_addr`. */
 export function clientIp(this: void): string | undefined {
   if (resolving) {
+    if (resolver !== undefined) {
+      const [ip] = resolver();
+      return ip;
+    }
     const resolved = ngx.ctx.clientIp;
     if (resolved !== undefined) return resolved;
   }
@@ -35,15 +53,20 @@ export function clientIp(this: void): string | undefined {
 /** The client port: real_ip's result when it changed the address (nil when the source gave no port), else `$remote_port`. */
 export function clientPort(this: void): string | undefined {
   if (resolving) {
+    if (resolver !== undefined) {
+      const [, port] = resolver();
+      return port;
+    }
     const ctx = ngx.ctx;
     if (ctx.clientIp !== undefined) return ctx.clientPort;
   }
   return vars.remote_port;
 }
 
-/** Both at once (one ngx.ctx read): the client address and port as `clientIp` and `clientPort` give them. */
+/** Both at once (one resolution or ngx.ctx read): the client address and port as `clientIp` and `clientPort` give them. */
 export function clientAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
   if (resolving) {
+    if (resolver !== undefined) return resolver();
     const ctx = ngx.ctx;
     const resolved = ctx.clientIp;
     if (resolved !== undefined) return $multi(resolved, ctx.clientPort);

@@ -1,8 +1,8 @@
-// real_ip: the client address behind trusted proxies, resolved in the rewrite phase as nginx's
-// realip module would (plus RFC 7239 Forwarded), handed to the other plugins (ngx.ctx, read by
-// plugins/lib/client.ts) and to the upstream (X-Real-IP, X-Forwarded-For,
-// X-Original-Forwarded-For). The logic lives in sources.ts, walk.ts, forwarded.ts and
-// connection.ts; this file holds the handler.
+// real_ip: the client address behind trusted proxies, resolved as nginx's realip module would
+// (plus RFC 7239 Forwarded), handed to the upstream in the rewrite phase (X-Real-IP,
+// X-Forwarded-For, X-Original-Forwarded-For) and to the other plugins through
+// plugins/lib/client.ts (worked out again on demand, or kept in ngx.ctx: see there). The logic
+// lives in sources.ts, walk.ts, forwarded.ts and connection.ts; this file holds the handler.
 import { enableResolution } from "../lib/client";
 import { load } from "../lib/config";
 import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
@@ -13,7 +13,6 @@ import { step } from "./walk";
 import { setRequestHeader } from "../lib/variables";
 
 const [config] = load("real_ip", parser);
-enableResolution();
 // With a bad config (logged once by `load`) nobody is trusted: the address stays the peer and
 // the upstream headers are still overwritten, so a client cannot spoof them.
 const active = config !== undefined ? settings(config) : undefined;
@@ -41,38 +40,90 @@ function refuse(this: void): void {
   ngx.exit(500);
 }
 
-// No loop on the way of a plain X-Forwarded-For (see walk.ts): LuaJIT then compiles the handler,
-// with the dispatcher around it, as one trace.
-function rewrite(this: void): void {
-  // `$realip_remote_addr` is the TCP peer even after nginx's realip ran (reading `$remote_addr`
-  // here would cache it for the request when nginx.conf uses it, and the recipe could not change it).
-  const peer = (vars.realip_remote_addr ?? vars.remote_addr) as string;
-  const original = vars.http_x_forwarded_for;
+/**
+ * The TCP peer: `$realip_remote_addr` stays it even after nginx's realip ran (reading
+ * `$remote_addr` here would cache it for the request when nginx.conf uses it, and the recipe
+ * could not change it).
+ */
+function peerAddress(this: void): string {
+  return (vars.realip_remote_addr ?? vars.remote_addr) as string;
+}
+
+/**
+ * The resolution for the request as its headers are now (`forwardedFor`: its X-Forwarded-For,
+ * read only for that source): the client address (nil when it stays the peer), its port and,
+ * for X-Forwarded-For, the trusted chain from the client's entry rightwards.
+ */
+function resolve(this: void, peer: string, forwardedFor: string | undefined): LuaMultiReturn<[string | undefined, string | undefined, string | undefined]> {
   let peerTrusted = lastPeerTrusted;
   if (peer !== lastPeer) {
     peerTrusted = cidrContains(trusted, peer);
     lastPeer = peer;
     lastPeerTrusted = peerTrusted;
   }
+  if (!peerTrusted) return $multi(undefined, undefined, undefined);
   let client: string | undefined;
   let port: string | undefined;
-  let chain: string | undefined; // the trusted part of X-Forwarded-For, before the peer
-  if (peerTrusted) {
-    if (source === Source.XForwardedFor) {
-      if (original !== undefined) [client, chain] = fromForwardedFor(original, trusted, recursive);
-    } else if (source === Source.Header) {
-      client = fromHeader(variable, headerKey, trusted, recursive);
-    } else if (source === Source.Forwarded) {
-      client = fromForwarded(trusted, recursive);
-    } else {
-      [client, port] = fromProxyProtocol(trusted, recursive);
-    }
+  let chain: string | undefined;
+  if (source === Source.XForwardedFor) {
+    if (forwardedFor !== undefined) [client, chain] = fromForwardedFor(forwardedFor, trusted, recursive);
+  } else if (source === Source.Header) {
+    client = fromHeader(variable, headerKey, trusted, recursive);
+  } else if (source === Source.Forwarded) {
+    client = fromForwarded(trusted, recursive);
+  } else {
+    [client, port] = fromProxyProtocol(trusted, recursive);
   }
+  if (client !== undefined && step.port !== undefined) port = tostring_(step.port);
+  return $multi(client, port, chain);
+}
+
+/**
+ * Whether the headers the rewrite handler leaves resolve to the address it found. Not so for
+ * non-recursive X-Forwarded-For (the rewritten header ends with the peer, which a single step
+ * would take) nor for a header the handler rewrites (X-Real-IP loses its port): there the
+ * address is kept in ngx.ctx instead.
+ */
+const REWRITTEN: { [name: string]: boolean } = { "x-real-ip": true, "x-forwarded-for": true, "x-original-forwarded-for": true, connection: true };
+const onDemand = source === Source.XForwardedFor ? recursive : source !== Source.Header || REWRITTEN[headerKey] !== true;
+
+/**
+ * A unix-socket peer ("unix:") is no X-Forwarded-For entry, so the rewritten header does not
+ * resolve as the original did: for such a peer the rewrite handler keeps the address in ngx.ctx.
+ */
+const UNIX_PEER = "unix:";
+
+/** The address as the rewrite handler kept it in ngx.ctx (the peer's when it kept none). */
+function fromContext(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
+  const ctx = ngx.ctx;
+  if (ctx.clientIp !== undefined) return $multi(ctx.clientIp, ctx.clientPort);
+  return $multi(vars.remote_addr, vars.remote_port);
+}
+
+/** plugins/lib/client's resolver: the address worked out again from the request. */
+function clientAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
+  const peer = peerAddress();
+  if (peer === UNIX_PEER) return fromContext();
+  const [client, port, chain] = resolve(peer, source === Source.XForwardedFor ? vars.http_x_forwarded_for : undefined);
+  // The rewrite handler ends X-Forwarded-For with the peer: that entry alone, the walk having
+  // stopped there, is what it writes when it resolved nothing (the peer and its port stay).
+  if (client !== undefined && !(chain === client && client === peer)) return $multi(client, port);
+  return $multi(vars.remote_addr, vars.remote_port);
+}
+enableResolution(onDemand ? clientAddress : undefined);
+
+// No loop on the way of a plain X-Forwarded-For (see walk.ts): LuaJIT then compiles the handler,
+// with the dispatcher around it, as one trace.
+function rewrite(this: void): void {
+  const peer = peerAddress();
+  const original = vars.http_x_forwarded_for;
+  let [client, port, chain] = resolve(peer, original);
   if (client !== undefined) {
-    if (step.port !== undefined) port = tostring_(step.port);
-    const ctx = ngx.ctx;
-    ctx.clientIp = client;
-    ctx.clientPort = port;
+    if (!onDemand || peer === UNIX_PEER) {
+      const ctx = ngx.ctx;
+      ctx.clientIp = client;
+      ctx.clientPort = port;
+    }
     if (chain === undefined) chain = client;
   } else {
     client = peer;

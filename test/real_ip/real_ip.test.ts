@@ -115,6 +115,32 @@ describe("real_ip: what the upstream receives", () => {
     expect(peer.body.trim()).toMatch(/^127\.0\.0\.2\|\d+\|127\.0\.0\.2\|\d+$/);
   });
 
+  it("gives plugins.lib.client the address also for a request refused before the rewrite phase", async () => {
+    // On demand (recursive X-Forwarded-For): worked out from the request, never the client's X-Real-IP.
+    nginx = await startNginx({
+      plugins: ["real_ip"],
+      config: { real_ip: { trusted: TRUSTED } },
+      servers: ({ port }) => `
+    server {
+        listen 127.0.0.1:${port};
+        if ($arg_refuse) { return 403; }
+        rewrite_by_lua_block { plugins.run("rewrite") }
+        header_filter_by_lua_block {
+            local ip, port = require("plugins.lib.client").clientAddress()
+            ngx.header["X-Client"] = ip .. "|" .. (port or "")
+        }
+        location / { content_by_lua_block { ngx.say("ok") } }
+    }`,
+    });
+    const headers: HeaderLine[] = [["X-Forwarded-For", "6.6.6.6, 203.0.113.7:5555, 10.0.0.2"], ["X-Real-IP", "6.6.6.6"]];
+    const served = await rawRequest({ port: nginx.port, headers });
+    expect([served.status, served.headers["x-client"]]).toEqual([200, "203.0.113.7|5555"]);
+    const refused = await rawRequest({ port: nginx.port, path: "/?refuse=1", headers });
+    expect([refused.status, refused.headers["x-client"]]).toEqual([403, "203.0.113.7|5555"]);
+    const untrusted = await rawRequest({ port: nginx.port, path: "/?refuse=1", from: "127.0.0.2", headers });
+    expect(untrusted.headers["x-client"]).toMatch(/^127\.0\.0\.2\|\d+$/);
+  });
+
   it("falls back to the peer in plugins.lib.client when real_ip is not enabled", async () => {
     nginx = await startNginx({
       plugins: [],

@@ -15,10 +15,14 @@ export function realipDirectives(setting: Setting): string {
   return `${from} real_ip_header ${setting.header}; real_ip_recursive ${setting.recursive ? "on" : "off"};`;
 }
 
-/** The plugin server answers "clientIp|clientPort" from ngx.ctx ("-|" when unchanged). */
+/**
+ * The plugin server answers "clientIp|clientPort" as plugins.lib.client gives them in the content
+ * phase ("-|" when unchanged), after the rewrite handler rewrote the headers: for the settings
+ * resolved on demand this checks that the rewritten headers resolve to nginx's answer.
+ */
 export const PLUGIN_ECHO = `location / { content_by_lua_block {
-  local ctx = ngx.ctx
-  ngx.say(ctx.clientIp or "-", "|", ctx.clientPort or "")
+  local ip, port = require("plugins.lib.client").clientAddress()
+  if ip == ngx.var.remote_addr and port == ngx.var.remote_port then ngx.say("-|") else ngx.say(ip, "|", port or "") end
 } }`;
 
 /** Starts nginx with the plugin on `nginx.port` and C realip on `nginx.ports.c`. */
