@@ -126,6 +126,32 @@ describe("ip.compileCidrs / cidrContains", function()
     assert.is_false(ip.cidrContains(exact, "fec0::"))
   end)
 
+  it("finds an IPv4 address in overlapping, adjacent and nested ranges as a scan of the entries does", function()
+    math.randomseed(7)
+    for _ = 1, 300 do
+      local entries, ranges = {}, {}
+      for _ = 1, math.random(0, 12) do
+        local base, bits = math.random(0, 255) * 16777216 + math.random(0, 3) * 65536, math.random(6, 32)
+        local size = 2 ^ (32 - bits)
+        local first = base - base % size
+        entries[#entries + 1] = string.format("%d.%d.%d.%d/%d", math.floor(first / 16777216), math.floor(first / 65536) % 256,
+          math.floor(first / 256) % 256, first % 256, bits)
+        ranges[#ranges + 1] = { first, first + size - 1 }
+      end
+      local set = assert(ip.compileCidrs(entries))
+      for _, range in ipairs(ranges) do
+        for _, probe in ipairs({ range[1] - 1, range[1], range[2], range[2] + 1 }) do
+          if probe >= 0 and probe <= 4294967295 then
+            local expected = false
+            for _, other in ipairs(ranges) do expected = expected or (probe >= other[1] and probe <= other[2]) end
+            assert.equal(expected, set.v4Contains(probe), table.concat(entries, " ") .. " " .. probe)
+          end
+        end
+      end
+      assert.is_false(#entries == 0 and set.v4Contains(0))
+    end
+  end)
+
   it("names the first bad entry", function()
     for _, bad in ipairs({ "10.0.0.300", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/08", "10.0.0.0/-1",
       "unix", "fe80::1%eth0/64", "", "10.0.0.0/8/8", "localhost" }) do
