@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const skip = new Set(["gateway.mjs", "run.mjs"]);
+const skip = new Set(["gateway.mjs", "run.mjs", "traces.mjs"]);
 let failed = 0;
 for (const file of readdirSync(here).filter((f) => f.endsWith(".mjs") && !skip.has(f)).sort()) {
   if (only.length > 0 && !only.some((name) => file.startsWith(name))) continue;
