@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // @ts-check
-// Which per-request Lua LuaJIT compiles: runs the gateway scenario (bench/gateway.mjs) with one
-// plugin under wrk for a few seconds with LuaJIT's `jit.v` on, then prints its trace log, each
+// Which per-request Lua LuaJIT compiles: runs the gateway scenario (bench/gateway.mjs) with
+// plugins (comma-separated) under wrk for a few seconds with LuaJIT's `jit.v` on, then prints its trace log, each
 // distinct line once with a count. Lines with `---` are abandoned traces: "inner loop in root
 // trace" (a loop on the request path), "NYI: ..." (something LuaJIT cannot compile), "stitch"
 // (a call it runs in the interpreter). A handler without them on its common path compiles as one
 // trace from `plugins.run` (real_ip's rewrite handler does). Not a benchmark: `npm run bench`
 // skips it.
 //
-//   node bench/traces.mjs <plugin> [config JSON] [request headers JSON] [nginx JSON: {"http", "server"} directives]
+//   node bench/traces.mjs <plugin[,plugin...]> [config JSON] [request headers JSON] [nginx JSON: {"http", "server"} directives]
 //   node bench/traces.mjs real_ip '{"real_ip":{"trusted":["127.0.0.1"]}}' '{"X-Forwarded-For":"203.0.113.7"}'
 //   node bench/traces.mjs json_log '{}' '{}' '{"http":"log_format j escape=none '"'"'$json_log'"'"';",
 //     "server":"set $json_log \"\"; access_log logs/json.log j;"}'
@@ -18,9 +18,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startUpstream, startGateway, BROWSER_HEADERS } from "./gateway.mjs";
 
-const [plugin, configText = "{}", headersText = "{}", nginxText = "{}"] = process.argv.slice(2);
-if (!plugin) {
-  console.error("usage: node bench/traces.mjs <plugin> [config JSON] [request headers JSON] [nginx JSON: {\"http\", \"server\"}]");
+const [pluginList, configText = "{}", headersText = "{}", nginxText = "{}"] = process.argv.slice(2);
+if (!pluginList) {
+  console.error("usage: node bench/traces.mjs <plugin[,plugin...]> [config JSON] [request headers JSON] [nginx JSON: {\"http\", \"server\"}]");
   process.exit(2);
 }
 /** @type {Record<string, unknown>} */
@@ -29,6 +29,7 @@ const config = JSON.parse(configText);
 const headers = JSON.parse(headersText);
 /** @type {{ http?: string, server?: string }} */
 const nginx = JSON.parse(nginxText);
+const plugins = pluginList.split(",");
 const dir = mkdtempSync(join(tmpdir(), "resty-ts-traces-"));
 const log = join(dir, "jit.log");
 
@@ -40,11 +41,11 @@ const lua = (value) => Array.isArray(value) ? `{${value.map(lua).join(", ")}}`
 const upstream = await startUpstream();
 try {
   const gateway = await startGateway({
-    plugins: [plugin],
+    plugins,
     config,
     http: nginx.http,
     serverExtra: nginx.server,
-    init: `plugins = require("plugins") plugins.init({ ${JSON.stringify(plugin)} }, ${lua(config)})
+    init: `plugins = require("plugins") plugins.init(${lua(plugins)}, ${lua(config)})
         require("jit.v").on(${JSON.stringify(log)})`,
   }, upstream.port);
   try {
