@@ -37,39 +37,32 @@ export function enableResolution(this: void, onDemand?: Resolver): void {
   resolver = onDemand;
 }
 
-/** The client address: real_ip's result when it changed it for this request, else `$remote_addr`. */
+/** The client address, as `clientAddress` gives it. */
 export function clientIp(this: void): string | undefined {
-  if (resolving) {
-    if (resolver !== undefined) {
-      const [ip] = resolver();
-      return ip;
-    }
-    const resolved = ngx.ctx.clientIp;
-    if (resolved !== undefined) return resolved;
-  }
-  return vars.remote_addr;
+  const [ip] = clientAddress();
+  return ip;
 }
 
-/** The client port: real_ip's result when it changed the address (nil when the source gave no port), else `$remote_port`. */
+/** The client port, as `clientAddress` gives it. */
 export function clientPort(this: void): string | undefined {
-  if (resolving) {
-    if (resolver !== undefined) {
-      const [, port] = resolver();
-      return port;
-    }
-    const ctx = ngx.ctx;
-    if (ctx.clientIp !== undefined) return ctx.clientPort;
-  }
-  return vars.remote_port;
+  const [, port] = clientAddress();
+  return port;
 }
 
-/** Both at once (one resolution or ngx.ctx read): the client address and port as `clientIp` and `clientPort` give them. */
-export function clientAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
-  if (resolving) {
-    if (resolver !== undefined) return resolver();
-    const ctx = ngx.ctx;
-    const resolved = ctx.clientIp;
-    if (resolved !== undefined) return $multi(resolved, ctx.clientPort);
-  }
+/** The address and port real_ip kept in ngx.ctx, else the peer's `$remote_addr` and `$remote_port`. */
+export function contextAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
+  const ctx = ngx.ctx;
+  const resolved = ctx.clientIp;
+  if (resolved !== undefined) return $multi(resolved, ctx.clientPort);
   return $multi(vars.remote_addr, vars.remote_port);
+}
+
+/**
+ * The client address and port: real_ip's result when it changed the address for this request
+ * (port nil when the source gave none), else `$remote_addr` and `$remote_port`.
+ */
+export function clientAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
+  if (!resolving) return $multi(vars.remote_addr, vars.remote_port);
+  if (resolver !== undefined) return resolver();
+  return contextAddress();
 }

@@ -1,15 +1,14 @@
 // lua-nginx-module's FFI functions for variables and request headers, called directly from the
 // per-request handlers: a reader for a fixed list of variables (straight-line code generated at
 // init), a variable setter taking a pointer (a string.buffer's contents), a request header setter
-// that reports failure instead of throwing, and the request headers into a reused table.
+// that reports failure instead of throwing, the request headers into a reused table, and one
+// header's first line.
 //
-// Why not `ngx.var[name]` in a loop: each read is a call into lua-resty-core's `__index`, which
-// LuaJIT compiles as a trace of its own; a per-request handler then runs interpreted between
-// one trace exit and the next (a loop inside the handler also stops LuaJIT from compiling the
-// handler as a whole). The generated reader calls the same getter `ngx.var` uses once per name,
-// with the name as a constant: no loop, no call. Where LuaJIT interprets it, each value read
-// still boxes the getter's pointer result (a small cdata); a compiled loop over `ngx.var` does
-// not, which is why real_ip, which must allocate nothing per request, keeps its loop.
+// Why not `ngx.var[name]` in a loop: a loop inside a handler stops LuaJIT from compiling the
+// handler as a whole. The generated reader calls the same getter `ngx.var` uses once per name,
+// with the name as a constant: no loop, no argument checks. Where LuaJIT interprets it, each
+// value read still boxes the getter's pointer result (a small cdata); compiled, it does not. A
+// handler that LuaJIT compiles whole (real_ip's) may as well read a few `ngx.var` fields directly.
 import * as ffi from "ffi";
 import { get_request } from "resty.core.base";
 

@@ -3,7 +3,7 @@
 // X-Forwarded-For, X-Original-Forwarded-For) and to the other plugins through
 // plugins/lib/client.ts (worked out again on demand, or kept in ngx.ctx: see there). The logic
 // lives in sources.ts, walk.ts, forwarded.ts and connection.ts; this file holds the handler.
-import { enableResolution } from "../lib/client";
+import { contextAddress, enableResolution } from "../lib/client";
 import { load } from "../lib/config";
 import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
 import { parser, settings, Source } from "./config";
@@ -93,17 +93,10 @@ const onDemand = source === Source.XForwardedFor ? recursive : source !== Source
  */
 const UNIX_PEER = "unix:";
 
-/** The address as the rewrite handler kept it in ngx.ctx (the peer's when it kept none). */
-function fromContext(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
-  const ctx = ngx.ctx;
-  if (ctx.clientIp !== undefined) return $multi(ctx.clientIp, ctx.clientPort);
-  return $multi(vars.remote_addr, vars.remote_port);
-}
-
 /** plugins/lib/client's resolver: the address worked out again from the request. */
 function clientAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
   const peer = peerAddress();
-  if (peer === UNIX_PEER) return fromContext();
+  if (peer === UNIX_PEER) return contextAddress();
   const [client, port, chain] = resolve(peer, source === Source.XForwardedFor ? vars.http_x_forwarded_for : undefined);
   // The rewrite handler ends X-Forwarded-For with the peer: that entry alone, the walk having
   // stopped there, is what it writes when it resolved nothing (the peer and its port stay).
