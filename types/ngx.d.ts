@@ -205,7 +205,9 @@ interface NgxTcpSocket {
   connect(this: NgxTcpSocket, host: string, port?: number, options?: { pool?: string; pool_size?: number; backlog?: number }): LuaMultiReturn<[1, undefined] | [undefined, string]>;
   /**
    * TLS handshake: returns the session (or true when `reuse_session` is false), or nil and err.
-   * Verifies the peer against lua_ssl_trusted_certificate when `ssl_verify` is true. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer.
+   * Verifies the peer against lua_ssl_trusted_certificate when `ssl_verify` is true. In 0.10.23 a
+   * handshake that completes without waiting and then fails verification returns true with the
+   * socket already closed (`getreusedtimes` then returns nil). Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer.
    */
   sslhandshake(this: NgxTcpSocket, reuse_session?: unknown, server_name?: string, ssl_verify?: boolean, send_status_req?: boolean): LuaMultiReturn<[unknown, undefined] | [undefined, string]>;
   /** Sends data; returns the bytes sent, or nil and err. Phases: ssl_cert, ssl_session_fetch, rewrite, access, content, timer. */

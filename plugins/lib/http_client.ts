@@ -248,6 +248,11 @@ function attempt(this: void, parsed: ParsedUrl, head: string, options: RequestOp
       sock.close();
       return { err: `TLS handshake with ${parsed.hostHeader}: ${sslErr}` };
     }
+    // lua-nginx-module 0.10.23 reports success when a handshake that finished without waiting
+    // failed verification; it has closed the socket, which getreusedtimes tells.
+    if (sock.getreusedtimes()[0] === undefined) {
+      return { err: `TLS handshake with ${parsed.hostHeader}: certificate verification failed (the "lua ssl certificate" line before this one names why)` };
+    }
   }
   const [sent, sendErr] = sock.send(options.body !== undefined ? [head, options.body] : head);
   if (sent === undefined) {
