@@ -2,19 +2,16 @@
 // (exact name, one-label wildcard, default), with an RSA and an ECDSA certificate per name
 // side by side (OpenSSL picks by the client's signature algorithms and ciphers). The phase
 // handlers only: loading is in setup.ts, the store in store.ts, the admin API in admin.ts.
-import * as ssl from "ngx.ssl";
+import { get_request } from "resty.core.base";
 import * as config from "../lib/config";
 import { parser } from "./config";
 import * as store from "./store";
 import * as directory from "./directory";
 import * as admin from "./admin";
 import { load, exportExpiry, type Loaded } from "./setup";
-import { serve, tick } from "./serve";
-import { normaliseSni } from "./names";
-import { isolate } from "./session";
+import { clearCerts, serve, tick } from "./serve";
+import { certificateName, connectionSsl, helloName, isolate } from "./session";
 
-const serverName = ssl.server_name;
-const clearCerts = ssl.clear_certs;
 const select = store.select;
 const sub = string.sub;
 
@@ -30,25 +27,40 @@ const rejectUnknown = loaded.rejectUnknown;
 const adminPath = loaded.admin?.path ?? "";
 const adminPathLength = adminPath.length;
 
+// ssl_client_hello hands the SNI it normalised to ssl_cert of the same handshake, which OpenSSL
+// calls next within the same SSL_do_handshake. Another hook may yield in between (OpenResty's
+// nginx allows it; Debian's refuses), so the connection's SSL * must match.
+let helloSsl: unknown;
+let helloSni: string | undefined;
+
+function ssl_client_hello(this: void): void {
+  const r = get_request();
+  const sslConnection = connectionSsl(r);
+  helloSsl = undefined;
+  const name = helloName(r);
+  helloSni = name;
+  helloSsl = sslConnection;
+  if (!isolate(sslConnection, name)) ngx.log(ngx.ERR, "resty-ts: cert_selection: cannot set the session id context; sessions may resume across names");
+}
+
 function ssl_cert(this: void): void {
-  const [sni] = serverName();
-  const name = normaliseSni(sni);
+  const r = get_request();
+  const sslConnection = connectionSsl(r);
+  // Without the ssl_client_hello hook (or another connection's in between), ask OpenSSL.
+  const name = sslConnection === helloSsl && helloSsl !== undefined ? helloSni : certificateName(r);
+  helloSsl = undefined;
   let slot = name !== undefined ? select(name) : undefined;
   if (slot === undefined) slot = defaultSlot;
   if (slot === undefined) {
     // With no certificate at all, OpenSSL refuses the handshake.
-    if (rejectUnknown) clearCerts();
+    if (rejectUnknown) clearCerts(r);
     return;
   }
-  clearCerts();
+  clearCerts(r);
   const rsa = slot.rsa;
   const ecdsa = slot.ecdsa;
-  if (ecdsa !== undefined) serve(ecdsa);
-  if (rsa !== undefined) serve(rsa);
-}
-
-function ssl_client_hello(this: void): void {
-  if (!isolate()) ngx.log(ngx.ERR, "resty-ts: cert_selection: cannot set the session id context; sessions may resume across names");
+  if (ecdsa !== undefined) serve(r, ecdsa);
+  if (rsa !== undefined) serve(r, rsa);
 }
 
 /** The store generation worker 0 last exported the expiry metric for. */

@@ -1,11 +1,20 @@
 // Handing a store entry to the current handshake: parsed cdata (once per worker), set on the
-// connection with ngx.ssl, and an expired certificate reported once.
-import * as ssl from "ngx.ssl";
+// connection through lua-nginx-module's functions behind ngx.ssl (called directly with the
+// phase's request: the wrappers fetch it again for each call), and an expired certificate
+// reported once.
+import * as ffi from "ffi";
+import "ngx.ssl";
 import type { Entry } from "./store";
 import { parseChain, parseKey } from "./certificate";
 
-const setCert = ssl.set_cert;
-const setPrivKey = ssl.set_priv_key;
+/** lua-nginx-module's setters: 0 when done, else an error with `err` set. */
+type Setter = (this: void, r: unknown, cdata: unknown, err: unknown) => number;
+const setCert: Setter = ffi.C.ngx_http_lua_ffi_set_cert;
+const setPrivKey: Setter = ffi.C.ngx_http_lua_ffi_set_priv_key;
+const clearCertsFfi: (this: void, r: unknown, err: unknown) => number = ffi.C.ngx_http_lua_ffi_ssl_clear_certs;
+const errorText = ffi.new("char *[1]") as unknown as { [i: number]: unknown };
+const toLuaString = ffi.string;
+const OK = 0;
 const dict = ngx.shared.resty_ts_certs;
 
 /** Seconds since the epoch, updated by `tick` each second: one FFI call less per handshake. */
@@ -38,10 +47,20 @@ function warnExpired(this: void, entry: Entry): void {
   if (first) ngx.log(ngx.WARN, `resty-ts: cert_selection: certificate ${entry.id} for ${entry.hosts.join(", ")} expired at ${ngx.http_time(entry.not_after)}; still serving it`);
 }
 
-/** Adds the entry's chain and key to the handshake (after ngx.ssl.clear_certs). */
-export function serve(this: void, entry: Entry): void {
+/** Logs why lua-nginx-module refused (once per call: these fail only on a broken connection or entry). */
+function refused(this: void, what: string): void {
+  ngx.log(ngx.ERR, `resty-ts: cert_selection: cannot ${what}: ${toLuaString(errorText[0] as never)}`);
+}
+
+/** Removes every certificate from the handshake of request `r` (nginx's static one too). */
+export function clearCerts(this: void, r: unknown): void {
+  if (clearCertsFfi(r, errorText) !== OK) refused("clear the static certificate");
+}
+
+/** Adds the entry's chain and key to the handshake of request `r` (after clearCerts). */
+export function serve(this: void, r: unknown, entry: Entry): void {
   if (entry.parsedCert === undefined && (entry.broken === true || !parse(entry))) return;
-  setCert(entry.parsedCert!);
-  setPrivKey(entry.parsedKey!);
+  if (setCert(r, entry.parsedCert, errorText) !== OK) return refused(`serve certificate ${entry.id}`);
+  if (setPrivKey(r, entry.parsedKey, errorText) !== OK) return refused(`serve the key of certificate ${entry.id}`);
   if (entry.not_after < clock && entry.expiredWarned !== true) warnExpired(entry);
 }

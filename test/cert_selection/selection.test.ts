@@ -149,6 +149,13 @@ describe("cert_selection: without default", () => {
     expect((await probe(nginx.ports.tls, "example.test")).names).toEqual(["example.test"]);
   });
 
+  it("chooses by the SNI OpenSSL keeps when there is no ssl_client_hello hook", async () => {
+    nginx = await startGateway(dir, { certificates, default: { cert: fallback.cert, key: fallback.key } }, {}, "");
+    expect((await probe(nginx.ports.tls, "WWW.example.test.")).names).toEqual(["www.example.test"]);
+    expect((await probe(nginx.ports.tls, "a.example.test")).names).toEqual(["*.example.test"]);
+    expect((await probe(nginx.ports.tls, undefined)).names).toEqual(["default.test"]);
+  });
+
   it("refuses unknown names and clients without SNI with reject_unknown", async () => {
     nginx = await startGateway(dir, { certificates: [{ cert: apex.cert, key: apex.key }], reject_unknown: true });
     await refused(nginx.ports.tls, "unknown.test");

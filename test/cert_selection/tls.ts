@@ -106,8 +106,11 @@ export function rawClientHello(port: number, sni: Buffer): Promise<number | null
   });
 }
 
-/** The TLS server block: placeholder certificate, plugin hook, GET / answering the worker id. */
-export function tlsServer(placeholder: { cert: string; key: string }, extra = "") {
+/**
+ * The TLS server block: placeholder certificate, plugin hooks, GET / answering the worker id.
+ * `clientHello`: the ssl_client_hello hook's Lua, "" for none.
+ */
+export function tlsServer(placeholder: { cert: string; key: string }, extra = "", clientHello = `plugins.run("ssl_client_hello")`) {
   return ({ ports }: { ports: Record<string, number> }) => `
     server {
         listen 127.0.0.1:${ports.tls} ssl;
@@ -115,7 +118,7 @@ export function tlsServer(placeholder: { cert: string; key: string }, extra = ""
         ssl_certificate ${placeholder.cert};
         ssl_certificate_key ${placeholder.key};
         ssl_session_cache shared:resty_ts_test_sessions:1m;
-        ssl_client_hello_by_lua_block { plugins.run("ssl_client_hello") }
+        ${clientHello !== "" ? `ssl_client_hello_by_lua_block { ${clientHello} }` : ""}
         ssl_certificate_by_lua_block { plugins.run("ssl_cert") }
         ${extra}
         location / { content_by_lua_block { ngx.say("worker=", ngx.worker.id()) } }
@@ -123,9 +126,9 @@ export function tlsServer(placeholder: { cert: string; key: string }, extra = ""
 }
 
 /** Starts nginx with cert_selection configured by `section` and a TLS server on `ports.tls`. */
-export async function startGateway(dir: string, section: Record<string, unknown>, options: Partial<NginxOptions> = {}): Promise<Nginx> {
+export async function startGateway(dir: string, section: Record<string, unknown>, options: Partial<NginxOptions> = {}, clientHello?: string): Promise<Nginx> {
   const placeholder = makeCert(dir, "placeholder.invalid", {}, "placeholder");
-  const server = tlsServer(placeholder);
+  const server = tlsServer(placeholder, "", clientHello);
   return startNginx({
     plugins: ["cert_selection"],
     config: { cert_selection: section },
