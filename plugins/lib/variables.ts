@@ -147,19 +147,53 @@ function loadHeaderLines(this: void): number {
   return headerLines(r, lines, count, 0) === OK ? count : -1;
 }
 
+// Names are compared in place (nginx's lower-cased copies), without making strings.
+pcall(ffi.cdef, "int memcmp(const void *s1, const void *s2, size_t n);");
+/** Header lines `lineIndex` checks in straight-line code; lines after these (rare) in a loop. */
+const UNROLLED_LINES = 32;
+/** The 0-based index of the first of `count` lines named `name` (`length` bytes), or -1. */
+type LineIndex = (this: void, lines: unknown, count: number, name: string, length: number) => number;
+
+/**
+ * Generates `lineIndex`: a loop in a request handler keeps LuaJIT from compiling the handler as
+ * one trace (REFERENCE 3), so the common header counts are searched without one.
+ */
+function lineIndexSource(this: void): string {
+  const source = [
+    "local memcmp = ...",
+    "local function beyond(lines, count, name, length)",
+    `  for i = ${UNROLLED_LINES}, count - 1 do`,
+    "    local l = lines[i]",
+    "    if l.key.len == length and memcmp(l.key.data, name, length) == 0 then return i end",
+    "  end",
+    "  return -1",
+    "end",
+    "return function(lines, count, name, length)",
+    "  local l",
+  ];
+  for (let i = 0; i < UNROLLED_LINES; i++) {
+    source.push(`  if count <= ${i} then return -1 end`);
+    source.push(`  l = lines[${i}] if l.key.len == length and memcmp(l.key.data, name, length) == 0 then return ${i} end`);
+  }
+  source.push("  return beyond(lines, count, name, length)", "end");
+  return source.join("\n");
+}
+const [lineIndexChunk] = loadstring(lineIndexSource(), "=variables.lineIndex");
+const lineIndex = (lineIndexChunk as (this: void, memcmp: unknown) => LineIndex)(ffi.C.memcmp);
+
 /**
  * The value of the first line of request header `name` (lower case), or nil. Names are compared
  * as sent: `x-real-ip` is not `X_Real_IP`, which `$http_x_real_ip` would also give. One pass
- * over nginx's header list; no string is made but the value's.
+ * over nginx's header list, in straight-line code for the first 32 lines; no string is made but
+ * the value's.
  */
 export function firstRequestHeader(this: void, name: string): string | undefined {
+  // First: loading may replace `lines` with a larger array.
   const count = loadHeaderLines();
-  const length = name.length;
-  for (let i = 0; i < count; i++) {
-    const line = lines[i];
-    if (line.key.len === length && toLuaString(line.key.data as never, length) === name) return toLuaString(line.value.data as never, line.value.len);
-  }
-  return undefined;
+  const at = lineIndex(lines, count, name, name.length);
+  if (at < 0) return undefined;
+  const line = lines[at];
+  return toLuaString(line.value.data as never, line.value.len);
 }
 
 /**

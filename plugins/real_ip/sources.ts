@@ -47,8 +47,10 @@ export function fromForwardedFor(this: void, joined: string, set: CidrSet, recur
 export function fromHeader(this: void, variable: string, key: string, set: CidrSet, recursive: boolean): string | undefined {
   if (vars[variable] === undefined) return undefined;
   const line = firstRequestHeader(key);
-  if (line === undefined || walkLine(line, set, recursive, true) === DECLINED) return undefined;
-  return stepAddress(line);
+  if (line === undefined) return undefined;
+  // One line walks as X-Forwarded-For's joined value does, loop-free when it is plain.
+  const accepted = joinedIsAmbiguous(line) ? walkLine(line, set, recursive, true) !== DECLINED : walkJoined(line, set, recursive);
+  return accepted ? stepAddress(line) : undefined;
 }
 
 /** RFC 7239 Forwarded: the `for` nodes of every element of every line. */

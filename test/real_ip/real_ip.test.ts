@@ -97,10 +97,18 @@ describe("real_ip: what the upstream receives", () => {
     await nginx.stop();
     const setting: Setting = { trusted: TRUSTED, header: "X-Real-IP", recursive: true };
     nginx = await startPair(setting, "underscores_in_headers on;");
-    for (const headers of [[["X_Real_IP", "9.9.9.9"], ["X-Real-IP", "1.1.1.1"]], [["X_Real_IP", "9.9.9.9"]]] as HeaderLine[][]) {
+    // Other lines before it: the first 32 lines are searched in straight-line code, the rest in a loop.
+    const fillers = (count: number): HeaderLine[] => Array.from({ length: count }, (_, i) => [`X-Filler-${i}`, "x"]);
+    for (const headers of [
+      [["X_Real_IP", "9.9.9.9"], ["X-Real-IP", "1.1.1.1"]], [["X_Real_IP", "9.9.9.9"]],
+      [...fillers(29), ["X_Real_IP", "9.9.9.9"], ["X-Real-IP", "1.1.1.1"]],
+      [...fillers(30), ["X_Real_IP", "9.9.9.9"], ["X-Real-IP", "1.1.1.2"]],
+      [...fillers(31), ["X-Real-IP", "1.1.1.3"]], [...fillers(40), ["X_Real_IP", "9.9.9.9"], ["X-Real-IP", "1.1.1.4"]],
+    ] as HeaderLine[][]) {
       const plugin = await rawRequest({ port: nginx.port, headers });
       const c = await rawRequest({ port: nginx.ports.c, headers });
       expect(plugin.body.trim()).toBe(normalizeC(c.body));
+      if (headers.some(([name]) => name === "X-Real-IP")) expect(plugin.body).toMatch(/^1\.1\.1\.\d\|/);
     }
     expect((await rawRequest({ port: nginx.port, headers: [["X_Real_IP", "9.9.9.9"], ["X-Real-IP", "1.1.1.1"]] })).body.trim()).toBe("1.1.1.1|");
   });
