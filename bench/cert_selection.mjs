@@ -12,10 +12,11 @@
 // side by side for the whole run and are measured in alternating rounds; besides handshakes per
 // second, the worker's CPU time gives handshakes per CPU second, which stays meaningful even
 // when the client is the bottleneck (an ECDSA handshake costs a client more than a server).
-// Ratios are printed from the medians of the rounds and from each variant's best round: on a
-// shared machine the median swings by a few percent between runs (see the empty-hooks control).
+// Ratios are printed from the medians of the rounds, from each variant's best round and as the
+// median of each round's ratio: on a shared machine the medians swing by a few percent between
+// runs (see the empty-hooks control).
 //
-// Usage: node bench/cert_selection.mjs [--type rsa|ecdsa|both] [--rounds 3] [--seconds 5]
+// Usage: node bench/cert_selection.mjs [--type rsa|ecdsa|both] [--rounds 15] [--seconds 2]
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,8 +32,8 @@ const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const rounds = Number(option("rounds", "3"));
-const seconds = Number(option("seconds", "5"));
+const rounds = Number(option("rounds", "15"));
+const seconds = Number(option("seconds", "2"));
 const typeOption = option("type", "both");
 const types = typeOption === "both" ? ["rsa", "ecdsa"] : [typeOption];
 const multiCore = cpus().length > 1;
@@ -192,6 +193,9 @@ for (const type of types) {
     // Interference from other tenants only ever slows a round down: each variant's best round
     // is the other estimate (closer to what the code costs when the machine is noisy).
     const best = (n) => Math.max(...results[n].rate);
+    // And the median of each round's own ratio: the variants of a round run within seconds of
+    // each other, so a slow drift of the machine cancels out.
+    const roundRatio = (n) => median(results[n].rate.map((value, i) => value / results.static.rate[i]));
     const perCpu = (n) => median(results[n].perCpu);
     const line = {
       type,
@@ -199,6 +203,8 @@ for (const type of types) {
       plugin: Math.round(rate("plugin")),
       ratio: +(rate("plugin") / rate("static")).toFixed(3),
       bestRatio: +(best("plugin") / best("static")).toFixed(3),
+      roundRatio: +roundRatio("plugin").toFixed(3),
+      hooksRoundRatio: +roundRatio("empty hooks").toFixed(3),
       hooksBestRatio: +(best("empty hooks") / best("static")).toFixed(3),
       perCpuRatio: +(perCpu("plugin") / perCpu("static")).toFixed(3),
       hooksPerCpuRatio: +(perCpu("empty hooks") / perCpu("static")).toFixed(3),
@@ -216,7 +222,7 @@ for (const type of types) {
 console.log(`\ncert_selection: full TLS 1.3 handshakes, ${COUNT} certificates in the store vs one static certificate (medians of ${rounds} rounds of ${seconds}s)`);
 for (const s of summary) {
   console.log(`  ${s.type.padEnd(5)}: static ${s.static}/s, plugin ${s.plugin}/s, ratio ${s.ratio} (goal >= 0.97); worker busy ${Math.round(100 * s.staticBusy)}% / ${Math.round(100 * s.pluginBusy)}%`);
-  console.log(`         best rounds: plugin/static ${s.bestRatio}, empty hooks/static ${s.hooksBestRatio}`);
+  console.log(`         best rounds: plugin/static ${s.bestRatio}, empty hooks/static ${s.hooksBestRatio}; median of per-round ratios: plugin/static ${s.roundRatio}, empty hooks/static ${s.hooksRoundRatio}`);
   console.log(`         handshakes per worker CPU second: plugin/static ${s.perCpuRatio}, empty hooks/static ${s.hooksPerCpuRatio}, plugin with 1 cert/static ${s.oneCertPerCpuRatio}, plugin/empty hooks ${s.pluginVsHooksPerCpu}`);
   console.log(`         (the control, empty hooks/static, would be 1.0 on a quiet machine: its distance from 1 is this run's noise)`);
 }
