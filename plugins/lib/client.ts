@@ -8,10 +8,14 @@
 //   request that never reached the rewrite phase (refused at server level) gets the address
 //   nginx's realip would give, not the peer. Nothing is stored per request.
 // - in ngx.ctx (`clientIp`, `clientPort`), written by real_ip's rewrite handler only when the
-//   address changed: for non-recursive X-Forwarded-For (the rewritten header ends with the peer)
-//   and X-Real-IP (its rewritten value has no port).
-// Without real_ip in this Lua VM neither is consulted: reading ngx.ctx costs an FFI call and
+//   address changed: for non-recursive X-Forwarded-For (the rewritten header ends with the peer).
+// - both, for X-Real-IP as the source: worked out again from the rewritten header, except where
+//   that cannot tell (the client's port, an address equal to the peer's), which real_ip keeps in
+//   ngx.ctx; the resolver looks there only when the request has a ctx table (`hasContext`).
+// Without real_ip in this Lua VM none is consulted: reading ngx.ctx costs an FFI call and
 // creates the request's ctx table when there was none.
+import * as ffi from "ffi";
+import { get_request } from "resty.core.base";
 
 declare global {
   interface RequestContext {
@@ -20,6 +24,19 @@ declare global {
     /** The client port resolved by `real_ip`, when the source gave one (set together with clientIp). */
     clientPort?: string;
   }
+}
+
+// lua-nginx-module's lookup behind ngx.ctx (resty.core.ctx declares it too: pcall): the
+// request's ctx reference, negative when it has none.
+pcall(ffi.cdef, "int ngx_http_lua_ffi_get_ctx_ref(ngx_http_request_t *r, int *in_ssl_phase, int *ssl_ctx_ref);");
+const contextRef: (this: void, r: unknown, inSslPhase: unknown, sslContextRef: unknown) => number = ffi.C.ngx_http_lua_ffi_get_ctx_ref;
+const inSslPhase = ffi.new("int[1]");
+const sslContextRef = ffi.new("int[1]");
+
+/** Whether the current request has an ngx.ctx table (reading `ngx.ctx` would create one). */
+export function hasContext(this: void): boolean {
+  const r = get_request();
+  return r !== undefined && contextRef(r, inSslPhase, sslContextRef) >= 0;
 }
 
 /** Works the client address and port out from the current request (nil address: the peer's). */

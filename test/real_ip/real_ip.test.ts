@@ -32,6 +32,7 @@ ${PHASE_HOOKS}
         }
         location = /client {
             content_by_lua_block {
+                if ngx.var.arg_ctx then ngx.ctx.other_plugin = true end
                 local client = require("plugins.lib.client")
                 local ip, port = client.clientAddress()
                 ngx.say(client.clientIp(), "|", client.clientPort() or "", "|", ip, "|", port or "")
@@ -121,6 +122,20 @@ describe("real_ip: what the upstream receives", () => {
     expect(noPort.body.trim()).toBe("1.1.1.1||1.1.1.1|");
     const peer = await rawRequest({ port: nginx.port, path: "/client", from: "127.0.0.2", headers: [["X-Forwarded-For", "1.1.1.1"]] });
     expect(peer.body.trim()).toMatch(/^127\.0\.0\.2\|\d+\|127\.0\.0\.2\|\d+$/);
+  });
+
+  it("hands over an X-Real-IP address, with its port, whether or not the request has an ngx.ctx", async () => {
+    nginx = await startGateway({ header: "X-Real-IP" });
+    for (const path of ["/client", "/client?ctx=1"]) {
+      const address = async (from: string, value?: string) =>
+        (await rawRequest({ port: nginx!.port, path, from, headers: value === undefined ? [] : [["X-Real-IP", value]] })).body.trim();
+      expect(await address("127.0.0.1", "1.1.1.1")).toBe("1.1.1.1||1.1.1.1|");
+      expect(await address("127.0.0.1", "1.1.1.1:4242")).toBe("1.1.1.1|4242|1.1.1.1|4242");
+      // The peer's own address as the value: resolved, without a port; no value: the peer and its port.
+      expect(await address("127.0.0.1", "127.0.0.1")).toBe("127.0.0.1||127.0.0.1|");
+      expect(await address("127.0.0.1")).toMatch(/^127\.0\.0\.1\|\d+\|127\.0\.0\.1\|\d+$/);
+      expect(await address("127.0.0.2", "1.1.1.1")).toMatch(/^127\.0\.0\.2\|\d+\|127\.0\.0\.2\|\d+$/);
+    }
   });
 
   it("gives plugins.lib.client the address also for a request refused before the rewrite phase", async () => {
