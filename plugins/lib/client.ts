@@ -11,7 +11,7 @@
 //   address changed: for non-recursive X-Forwarded-For (the rewritten header ends with the peer).
 // - both, for X-Real-IP as the source: worked out again from the rewritten header, except where
 //   that cannot tell (the client's port, an address equal to the peer's), which real_ip keeps in
-//   ngx.ctx; the resolver looks there only when the request has a ctx table (`hasContext`).
+//   ngx.ctx; the resolver looks there only when the request has a ctx table (`keptAddress`).
 // Without real_ip in this Lua VM none is consulted: reading ngx.ctx costs an FFI call and
 // creates the request's ctx table when there was none.
 import * as ffi from "ffi";
@@ -33,10 +33,17 @@ const contextRef: (this: void, r: unknown, inSslPhase: unknown, sslContextRef: u
 const inSslPhase = ffi.new("int[1]");
 const sslContextRef = ffi.new("int[1]");
 
-/** Whether the current request has an ngx.ctx table (reading `ngx.ctx` would create one). */
-export function hasContext(this: void): boolean {
+/**
+ * The address and port real_ip kept in ngx.ctx for this request, or nil: looks only when the
+ * request has a ctx table (reading `ngx.ctx` would create one).
+ */
+export function keptAddress(this: void): LuaMultiReturn<[string, string | undefined] | [undefined, undefined]> {
   const r = get_request();
-  return r !== undefined && contextRef(r, inSslPhase, sslContextRef) >= 0;
+  if (r === undefined || contextRef(r, inSslPhase, sslContextRef) < 0) return $multi(undefined, undefined);
+  const ctx = ngx.ctx;
+  const kept = ctx.clientIp;
+  if (kept === undefined) return $multi(undefined, undefined);
+  return $multi(kept, ctx.clientPort);
 }
 
 /** Works the client address and port out from the current request (nil address: the peer's). */

@@ -3,7 +3,7 @@
 // X-Forwarded-For, X-Original-Forwarded-For) and to the other plugins through
 // plugins/lib/client.ts (worked out again on demand, or kept in ngx.ctx: see there). The logic
 // lives in sources.ts, walk.ts, forwarded.ts and connection.ts; this file holds the handler.
-import { contextAddress, enableResolution, hasContext } from "../lib/client";
+import { contextAddress, enableResolution, keptAddress } from "../lib/client";
 import { load } from "../lib/config";
 import { cidrContains, compileCidrs, type CidrSet } from "../lib/ip";
 import { parser, settings, Source } from "./config";
@@ -81,14 +81,14 @@ function resolve(this: void, peer: string, forwardedFor: string | undefined): Lu
 /**
  * Whether the headers the rewrite handler leaves resolve to the address it found. Not so for
  * non-recursive X-Forwarded-For (the rewritten header ends with the peer, which a single step
- * would take) nor for another header the handler rewrites: there the address is kept in ngx.ctx
- * instead. X-Real-IP, rewritten to the address alone, resolves to it again but for its port and
- * for an address equal to the peer's (the value written when nothing resolved): those two cases
- * alone go to ngx.ctx (`realIpSource`).
+ * would take) nor for the other headers the handler rewrites into something else (`REWRITTEN`):
+ * there the address is kept in ngx.ctx instead. X-Real-IP, rewritten to the address alone,
+ * resolves to it again but for its port and for an address equal to the peer's (the value
+ * written when nothing resolved): those two cases alone go to ngx.ctx (`realIpSource`).
  */
-const REWRITTEN: { [name: string]: boolean } = { "x-real-ip": true, "x-forwarded-for": true, "x-original-forwarded-for": true, connection: true };
+const REWRITTEN: { [name: string]: boolean } = { "x-forwarded-for": true, "x-original-forwarded-for": true, connection: true };
 const realIpSource = source === Source.Header && headerKey === "x-real-ip";
-const onDemand = source === Source.XForwardedFor ? recursive : source !== Source.Header || realIpSource || REWRITTEN[headerKey] !== true;
+const onDemand = source === Source.XForwardedFor ? recursive : source !== Source.Header || REWRITTEN[headerKey] !== true;
 
 /**
  * A unix-socket peer ("unix:") is no X-Forwarded-For entry, so the rewritten header does not
@@ -99,7 +99,11 @@ const UNIX_PEER = "unix:";
 /** plugins/lib/client's resolver: the address worked out again from the request. */
 function clientAddress(this: void): LuaMultiReturn<[string | undefined, string | undefined]> {
   const peer = peerAddress();
-  if (peer === UNIX_PEER || (realIpSource && hasContext() && ngx.ctx.clientIp !== undefined)) return contextAddress();
+  if (peer === UNIX_PEER) return contextAddress();
+  if (realIpSource) {
+    const [kept, keptPort] = keptAddress();
+    if (kept !== undefined) return $multi(kept, keptPort);
+  }
   const [client, port, chain] = resolve(peer, source === Source.XForwardedFor ? vars.http_x_forwarded_for : undefined);
   // The rewrite handler ends X-Forwarded-For with the peer, and sets X-Real-IP to it, when it
   // resolved nothing: that entry alone, equal to the peer, means the peer and its port stay.
