@@ -4,7 +4,9 @@
 // loop of entry.build pays a table walk and a kind dispatch per field; this does not.
 // The output equals entry.build's for every plan (spec/json_log/codegen_spec.lua checks it).
 import { Kind } from "./fields";
-import { build, piece, timestamp, timeParts, headersObject, headersInto, entryBuffer, type Encoder } from "./entry";
+import { build, piece, timestamp, timeParts, entryBuffer, type Encoder } from "./entry";
+import { headersObject, headersInto } from "./headers";
+import type { HeaderLines } from "../lib/variables";
 import { quote, numberOrNull, numberList, stringList, quotedEntries, numberListEntries, MEMO_BYTES } from "./json";
 import { objectOf, requestPath } from "./query";
 
@@ -12,7 +14,8 @@ import { objectOf, requestPath } from "./query";
 export type Builder = (
   this: void,
   values: LuaTable<number, string | undefined>,
-  headers: LuaTable<string, string | string[]> | undefined,
+  lines: HeaderLines | undefined,
+  count: number,
   clientIp: string | undefined,
 ) => void;
 
@@ -38,8 +41,8 @@ function expression(this: void, kind: Kind, i: number, memo: boolean): string {
     case Kind.ClientIp: return `(clientIp or v) == nil and "null" or quote(clientIp or v, MAX)`;
     case Kind.Path: return `v == nil and "null" or quote(requestPath(v), MAX)`;
     case Kind.Args: return `objectOf(v, REDACT_QUERY, MAX)`;
-    case Kind.Headers: return `headersObject(E, headers)`;
-    default: return `piece(E, ${i}, v, headers, clientIp)`;
+    case Kind.Headers: return `headersObject(E, lines, count)`;
+    default: return `piece(E, ${i}, v, lines, count, clientIp)`;
   }
 }
 
@@ -54,7 +57,7 @@ export function source(this: void, encoder: Encoder): string {
     "local QUOTED, NUMBER_LISTS = H.quotedEntries, H.numberListEntries",
     "local byte, sub = string.byte, string.sub",
     "local MAX, REDACT_QUERY = E.maxValueBytes, E.redaction.query",
-    "return function(values, headers, clientIp)",
+    "return function(values, lines, count, clientIp)",
     "  local v",
   ];
   const parts: string[] = [];
@@ -103,7 +106,7 @@ export function source(this: void, encoder: Encoder): string {
       parts.push(string.format("%q", i === 1 ? plan.firsts.get(i) : plan.prefixes.get(i)));
       if (direct) {
         flush();
-        puts.push("  headersInto(B, E, headers)");
+        puts.push("  headersInto(B, E, lines, count)");
       } else if (pieces !== undefined) {
         parts.push(`p${i}`, `q${i}`, `r${i}`);
       } else {
@@ -139,8 +142,8 @@ const HELPERS = {
 export function compileBuilder(this: void, encoder: Encoder): Builder {
   const count = encoder.plan.count;
   if (count === 0 || count > MAX_INLINE_FIELDS) {
-    return (values, headers, clientIp) => {
-      entryBuffer.reset().put(build(encoder, values, headers, clientIp));
+    return (values, lines, lineCount, clientIp) => {
+      entryBuffer.reset().put(build(encoder, values, lines, lineCount, clientIp));
     };
   }
   const [chunk, err] = loadstring(source(encoder), "=json_log.entry");

@@ -2,9 +2,11 @@
 // read. Pure Lua (no ngx): main.ts reads the variables, headers, client address and clock and
 // hands them over, so the busted specs can check whole entries.
 import { Kind, type Plan, type Redaction } from "./fields";
-import { NULL, MEMO_BYTES, quote, numberOrNull, numberList, stringList, nanoseconds } from "./json";
-import { objectOf, requestPath, redactQuery, redactUri, redactRequestLine, redactCookies, listOf, REDACTED } from "./query";
-import { new as newBuffer, type StringBuffer } from "string.buffer";
+import { NULL, quote, numberOrNull, numberList, stringList, nanoseconds } from "./json";
+import { objectOf, requestPath, redactQuery, redactUri, redactRequestLine, redactCookies } from "./query";
+import { headersObject } from "./headers";
+import type { HeaderLines } from "../lib/variables";
+import { new as newBuffer } from "string.buffer";
 
 const match = string.match;
 const concat = table.concat;
@@ -12,7 +14,6 @@ const byte = string.byte;
 const sub = string.sub;
 const tonumber = _G.tonumber;
 const osDate = os.date;
-const type = _G.type;
 
 /** Everything besides the Plan that shapes an entry; built once at init. */
 export interface Encoder {
@@ -24,12 +25,8 @@ export interface Encoder {
   readonly maxValueBytes: number;
 }
 
-const REDACTED_JSON = `"${REDACTED}"`;
-
-// Scratch tables reused by every entry (the log phase never yields, so no two builds overlap).
+// Scratch table reused by every entry (the log phase never yields, so no two builds overlap).
 const out = new LuaTable<number, string | number>();
-/** Header texts at even indexes, "," before each at odd ones: joined by one unpack or concat. */
-const headerPieces = new LuaTable<number, string>();
 
 let cachedSecond = "";
 let cachedPrefix = "";
@@ -58,95 +55,6 @@ export function timeParts(this: void, msec: string): LuaMultiReturn<[string, str
   return $multi(cachedPrefix, sub(msec, -4));
 }
 
-/** `"name":"value"` texts of recent short header values, by name then value (see json.Memo). */
-const PIECE_LIMIT = 4096;
-let pieces = new LuaTable<string, LuaTable<string, string>>();
-let pieceCount = 0;
-
-/** One header's `"name":value` text. */
-function headerPiece(this: void, encoder: Encoder, name: string, value: string | string[]): string {
-  if (encoder.redaction.headers.get(name) === true) return `${quote(name, encoder.maxValueBytes)}:${REDACTED_JSON}`;
-  if (type(value) === "string") {
-    const byName = pieces.get(name);
-    const hit = byName === undefined ? undefined : byName.get(value as string);
-    if (hit !== undefined) return hit;
-  }
-  const key = quote(name, encoder.maxValueBytes);
-  if (type(value) === "string") {
-    const text = value as string;
-    if (name === "cookie" || name === "set-cookie") return `${key}:${quote(redactCookies(text, encoder.redaction.cookies), encoder.maxValueBytes)}`;
-    const piece = `${key}:${quote(text, encoder.maxValueBytes)}`;
-    if (text.length <= MEMO_BYTES && text.length <= encoder.maxValueBytes) {
-      if (pieceCount >= PIECE_LIMIT) {
-        pieces = new LuaTable();
-        pieceCount = 0;
-      }
-      let byName = pieces.get(name);
-      if (byName === undefined) {
-        byName = new LuaTable();
-        pieces.set(name, byName);
-      }
-      byName.set(text, piece);
-      pieceCount++;
-    }
-    return piece;
-  }
-  const list = value as string[];
-  if (name === "cookie" || name === "set-cookie") {
-    const redacted: string[] = [];
-    for (const i of $range(1, list.length)) redacted[i - 1] = redactCookies(list[i - 1], encoder.redaction.cookies);
-    return `${key}:${listOf(redacted, encoder.maxValueBytes)}`;
-  }
-  return `${key}:${listOf(list, encoder.maxValueBytes)}`;
-}
-
-/** Fills headerPieces with the headers' `"name":value` texts (see there); returns how many. */
-function collectHeaders(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]>): number {
-  let count = 0;
-  const include = encoder.includeHeaders;
-  if (include !== undefined) {
-    for (const i of $range(1, include.length)) {
-      const name = include[i - 1];
-      const value = rawget(headers as unknown as Record<string, string | string[] | undefined>, name);
-      if (value !== undefined) {
-        count++;
-        headerPieces.set(2 * count - 1, ",");
-        headerPieces.set(2 * count, headerPiece(encoder, name, value));
-      }
-    }
-  } else {
-    for (const [name, value] of pairs(headers)) {
-      count++;
-      // The memo hit inlined (most values repeat): a call less per header in the interpreter.
-      // Only unredacted, fully written pieces are memoized, so a hit is always right.
-      const byName = pieces.get(name);
-      const hit = byName === undefined ? undefined : byName.get(value as string);
-      headerPieces.set(2 * count - 1, ",");
-      headerPieces.set(2 * count, hit !== undefined ? hit : headerPiece(encoder, name, value));
-    }
-  }
-  return count;
-}
-
-/** The request headers as a JSON object (repeated headers as arrays, redaction applied). */
-export function headersObject(this: void, encoder: Encoder, headers: LuaTable<string, string | string[]> | undefined): string {
-  if (headers === undefined) return "{}";
-  const count = collectHeaders(encoder, headers);
-  if (count === 0) return "{}";
-  return `{${concat(headerPieces as unknown as string[], "", 2, 2 * count)}}`;
-}
-
-/** Appends what `headersObject` returns to `buffer`, without making it a string first. */
-export function headersInto(this: void, buffer: StringBuffer, encoder: Encoder, headers: LuaTable<string, string | string[]> | undefined): void {
-  const count = headers === undefined ? 0 : collectHeaders(encoder, headers);
-  if (count === 0) {
-    buffer.put("{}");
-    return;
-  }
-  buffer.put("{", ...unpack(headerPieces as unknown as string[], 2, 2 * count));
-  buffer.put("}");
-}
-
 /**
  * The buffer every entry is built in (see codegen.ts). A finished line is handed on from here
  * (the variable sink copies it straight into nginx's variable): long strings that differ only
@@ -164,14 +72,15 @@ function versionOf(this: void, text: string | undefined, pattern: string): strin
 
 /**
  * The JSON value of field `i` of the plan (a string, or a number table.concat writes as JSON):
- * `value` is its variable's value; `headers` and `clientIp` as for `build`.
+ * `value` is its variable's value; `lines`, `count` and `clientIp` as for `build`.
  */
 export function piece(
   this: void,
   encoder: Encoder,
   i: number,
   value: string | undefined,
-  headers: LuaTable<string, string | string[]> | undefined,
+  lines: HeaderLines | undefined,
+  count: number,
   clientIp: string | undefined,
 ): string | number {
   const kind = encoder.plan.kinds.get(i);
@@ -196,7 +105,7 @@ export function piece(
     return path === undefined ? NULL : quote(path, max);
   }
   if (kind === Kind.Args) return objectOf(value, encoder.redaction.query, max);
-  if (kind === Kind.Headers) return headersObject(encoder, headers);
+  if (kind === Kind.Headers) return headersObject(encoder, lines, count);
   if (kind === Kind.StrList) return stringList(value, max)[0];
   if (kind === Kind.Count) {
     const [, count] = stringList(value, max);
@@ -224,15 +133,17 @@ export function piece(
 
 /**
  * The entry for one request: a JSON object on one line (no newline at the end).
- * `values[i]` holds `plan.vars[i]`'s value (nil when unset); `headers` is needed when the plan
- * has a headers field; `clientIp`, when given, replaces `$remote_addr` in client_ip.
+ * `values[i]` holds `plan.vars[i]`'s value (nil when unset); when the plan has a headers field,
+ * `lines` holds the request's `count` header lines (see headers.ts; nil: none); `clientIp`,
+ * when given, replaces `$remote_addr` in client_ip.
  * The reference implementation: the log phase runs the equivalent code codegen.ts generates.
  */
 export function build(
   this: void,
   encoder: Encoder,
   values: LuaTable<number, string | undefined>,
-  headers: LuaTable<string, string | string[]> | undefined,
+  lines: HeaderLines | undefined,
+  count: number,
   clientIp: string | undefined,
 ): string {
   const plan = encoder.plan;
@@ -241,7 +152,7 @@ export function build(
   const omitNull = plan.omitNull;
   let n = 0;
   for (const i of $range(1, plan.count)) {
-    const json = piece(encoder, i, values.get(slots.get(i)), headers, clientIp);
+    const json = piece(encoder, i, values.get(slots.get(i)), lines, count, clientIp);
     if (!(omitNull && json === NULL)) {
       n++;
       out.set(n, n === 1 ? plan.firsts.get(i) : prefixes.get(i));

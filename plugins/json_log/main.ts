@@ -8,13 +8,11 @@ import { entryBuffer, type Encoder } from "./entry";
 import { compileBuilder, type Builder } from "./codegen";
 import * as fileSink from "./file_sink";
 import * as httpSink from "./http_sink";
-import { requestHeadersInto, variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
+import { requestHeaderLines, variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
 
 /** The openidc plugin's session cookie name when its section does not set one. */
 const DEFAULT_SESSION_COOKIE = "resty_ts_session";
 
-/** The request's headers, refilled by each entry (the log phase never yields). */
-const headerScratch = new LuaTable<string, string | string[]>();
 const ngxLog = ngx.log;
 const ERR = ngx.ERR;
 
@@ -177,9 +175,13 @@ function log(this: void): void {
     readPerWorker(values);
     perWorkerRead = true;
   }
-  let headers: LuaTable<string, string | string[]> | undefined;
-  if (current.plan.needsHeaders) headers = requestHeadersInto(headerScratch);
-  (builder as Builder)(values, headers, readsContext ? clientIp() : undefined);
+  const address = readsContext ? clientIp() : undefined;
+  if (current.plan.needsHeaders) {
+    const [lines, count] = requestHeaderLines();
+    (builder as Builder)(values, lines, count, address);
+  } else {
+    (builder as Builder)(values, undefined, 0, address);
+  }
   if (sink === "variable") writeVariable();
   else if (sink === "file") fileSink.write(entryBuffer);
   else httpSink.write(entryBuffer.tostring());

@@ -1,8 +1,8 @@
 // lua-nginx-module's FFI functions for variables and request headers, called directly from the
 // per-request handlers: a reader for a fixed list of variables (straight-line code generated at
 // init), a variable setter taking a pointer (a string.buffer's contents), a request header setter
-// that reports failure instead of throwing, the request headers into a reused table, and one
-// header's first line.
+// that reports failure instead of throwing, the request's header lines, and one header's first
+// line.
 //
 // Why not `ngx.var[name]` in a loop: a loop inside a handler stops LuaJIT from compiling the
 // handler as a whole. The generated reader calls the same getter `ngx.var` uses once per name,
@@ -117,18 +117,20 @@ export function variableSetter(this: void, name: string): VariableSetter {
   };
 }
 
-// ---- Request headers into a reused table ----
-// ngx.req.get_headers() builds a new table (with a metatable) per call; a log handler that
-// reads every request's headers only needs them for the moment, so the table is reused.
-const clearTable: typeof import("table.clear") = require("table.clear");
+// ---- The request's header lines ----
+// ngx.req.get_headers() builds a new table (with a metatable) and a string per name and value;
+// these functions hand out nginx's lines (reused C array) and make only the strings asked for.
 pcall(ffi.cdef, `int ngx_http_lua_ffi_req_get_headers_count(ngx_http_request_t *r, int max, int *truncated);
 int ngx_http_lua_ffi_req_get_headers(ngx_http_request_t *r, ngx_http_lua_ffi_table_elt_t *out, int count, int raw);`);
-interface HeaderLine { key: { data: unknown; len: number }; value: { data: unknown; len: number } }
+/** One request header line: the name (lower case) and the value, each as pointer and length. */
+export interface HeaderLine { key: { data: unknown; len: number }; value: { data: unknown; len: number } }
+/** Header lines indexed from 0 (a C array). */
+export type HeaderLines = { [i: number]: HeaderLine };
 const headerCount: (this: void, r: unknown, max: number, truncated: unknown) => number = ffi.C.ngx_http_lua_ffi_req_get_headers_count;
 const headerLines: (this: void, r: unknown, out: unknown, count: number, raw: number) => number = ffi.C.ngx_http_lua_ffi_req_get_headers;
 const truncatedFlag = ffi.new("int[1]");
 let lineCapacity = 0;
-let lines = undefined as unknown as { [i: number]: HeaderLine };
+let lines = undefined as unknown as HeaderLines;
 
 /**
  * Puts the current request's header lines (lower-case names) into `lines`; returns how many, or
@@ -142,7 +144,7 @@ function loadHeaderLines(this: void): number {
   if (count <= 0) return count;
   if (count > lineCapacity) {
     lineCapacity = math.max(count, 2 * lineCapacity, 32);
-    lines = ffi.new("ngx_http_lua_ffi_table_elt_t[?]", lineCapacity) as unknown as { [i: number]: HeaderLine };
+    lines = ffi.new("ngx_http_lua_ffi_table_elt_t[?]", lineCapacity) as unknown as HeaderLines;
   }
   return headerLines(r, lines, count, 0) === OK ? count : -1;
 }
@@ -197,23 +199,11 @@ export function firstRequestHeader(this: void, name: string): string | undefined
 }
 
 /**
- * Fills `into` (emptied first) with the current request's headers as `ngx.req.get_headers(0)`
- * gives them: lower-case names, a repeated header's values as a list. `into` must not be kept
- * past the caller's phase handler (the next call empties it). Returns `into`, or nil when the
- * headers cannot be read here.
+ * The current request's header lines, in request order with lower-case names, and how many;
+ * count -1 (and no lines) when they cannot be read here. The array is reused: it is valid until
+ * the next call of a function of this module that reads headers, within the caller's handler.
  */
-export function requestHeadersInto(this: void, into: LuaTable<string, string | string[]>): LuaTable<string, string | string[]> | undefined {
-  clearTable(into);
+export function requestHeaderLines(this: void): LuaMultiReturn<[HeaderLines | undefined, number]> {
   const count = loadHeaderLines();
-  if (count < 0) return undefined;
-  for (let i = 0; i < count; i++) {
-    const line = lines[i];
-    const name = toLuaString(line.key.data as never, line.key.len);
-    const value = toLuaString(line.value.data as never, line.value.len);
-    const existing = into.get(name);
-    if (existing === undefined) into.set(name, value);
-    else if (type(existing) === "table") (existing as string[]).push(value);
-    else into.set(name, [existing as string, value]);
-  }
-  return into;
+  return $multi(count > 0 ? lines : undefined, count);
 }

@@ -1,6 +1,7 @@
 -- plugins.json_log.codegen: the generated builder writes exactly what entry.build writes.
 local fields = require("plugins.json_log.fields")
 local entry = require("plugins.json_log.entry")
+local headerLines = require("support.header_lines")
 local codegen = require("plugins.json_log.codegen")
 
 local function encoder(specs, omit, max)
@@ -22,7 +23,8 @@ local headerSets = { nil, {}, { a = "1", b = { "x", "y" }, authorization = "t", 
 -- The builder writes into entry.entryBuffer; this gives what it wrote.
 local function built(builder, values, headers, clientIp)
   entry.entryBuffer:put("left over") -- the builder must replace, not append
-  builder(values, headers, clientIp)
+  local lines, count = headerLines(headers)
+  builder(values, lines, count, clientIp)
   return entry.entryBuffer:tostring()
 end
 
@@ -34,7 +36,8 @@ local function check(enc)
     for h = 1, 3 do
       for _, ip in ipairs({ false, "9.9.9.9" }) do
         local clientIp = ip or nil
-        assert.equal(entry.build(enc, values, headerSets[h], clientIp), built(builder, values, headerSets[h], clientIp))
+        local lines, count = headerLines(headerSets[h])
+        assert.equal(entry.build(enc, values, lines, count, clientIp), built(builder, values, headerSets[h], clientIp))
       end
     end
   end
@@ -51,8 +54,8 @@ describe("codegen", function()
     local values = {}
     for i = 1, enc.plan.varCount do values[i] = long end
     entry.entryBuffer:reset()
-    codegen.compileBuilder(enc)(values, nil, nil)
-    assert.equal(entry.build(enc, values, nil, nil), entry.entryBuffer:tostring())
+    codegen.compileBuilder(enc)(values, nil, 0, nil)
+    assert.equal(entry.build(enc, values, nil, 0, nil), entry.entryBuffer:tostring())
   end)
   it("matches entry.build for the ecs format (absent fields left out)", function() check(encoder(fields.ECS, true)) end)
   it("matches entry.build for user fields of every kind", function()

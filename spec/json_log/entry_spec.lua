@@ -1,6 +1,7 @@
 -- plugins.json_log.entry + fields: whole entries from given values (pure Lua, no nginx).
 local fields = require("plugins.json_log.fields")
 local entry = require("plugins.json_log.entry")
+local headerLines = require("support.header_lines")
 local cjson = require("cjson")
 
 local function encoder(specs, omit, options)
@@ -13,6 +14,12 @@ local function encoder(specs, omit, options)
     maxValueBytes = options.max or 4096,
     cookieRedaction = redact.headers.cookie ~= true,
   }
+end
+
+-- entry.build with the headers given as a table (see support/header_lines.lua).
+local function build(enc, vals, headers, clientIp)
+  local lines, count = headerLines(headers)
+  return entry.build(enc, vals, lines, count, clientIp)
 end
 
 local function values(enc, byName)
@@ -33,7 +40,7 @@ describe("entry.build", function()
       upstream_connect_time = "-, 0.001", upstream_response_time = "0.002 : 0.003", msec = "1700000000.500",
     })
     local headers = { host = "h", authorization = "Bearer x", accept = { "a", "b" }, cookie = "sess=1; k=v" }
-    local line = entry.build(ingress, vals, headers, "1.2.3.4")
+    local line = build(ingress, vals, headers, "1.2.3.4")
     assert.is_nil(line:find("\n"))
     local e = cjson.decode(line)
     assert.equal("2023-11-14T22:13:20.500Z", e.time)
@@ -55,7 +62,7 @@ describe("entry.build", function()
   end)
 
   it("passes nginx's numbers through as written, rewriting only leading-zero forms", function()
-    local line = entry.build(ingress, values(ingress, { status = "000", request_time = "0.000", bytes_sent = "0",
+    local line = build(ingress, values(ingress, { status = "000", request_time = "0.000", bytes_sent = "0",
       body_bytes_sent = "120", connection_requests = "07" }), nil, nil)
     assert.truthy(line:find('"status":0,', 1, true))
     assert.truthy(line:find('"request_time":0.000,', 1, true))
@@ -66,7 +73,7 @@ describe("entry.build", function()
   end)
 
   it("writes null for unset variables and {} / [] for empty ones", function()
-    local line = entry.build(ingress, {}, {}, nil)
+    local line = build(ingress, {}, {}, nil)
     local e = cjson.decode(line)
     assert.equal(cjson.null, e.request_method)
     assert.truthy(line:find('"args":{}', 1, true))
@@ -79,25 +86,25 @@ describe("entry.build", function()
 
   it("client_ip is $remote_addr unless real_ip resolved one", function()
     local vals = values(ingress, { remote_addr = "10.1.1.1", realip_remote_addr = "10.1.1.1", msec = "1700000000.001" })
-    local e = cjson.decode(entry.build(ingress, vals, nil, nil))
+    local e = cjson.decode(build(ingress, vals, nil, nil))
     assert.equal("10.1.1.1", e.client_ip)
     assert.equal("2023-11-14T22:13:20.001Z", e.time)
-    e = cjson.decode(entry.build(ingress, vals, nil, "8.8.8.8"))
+    e = cjson.decode(build(ingress, vals, nil, "8.8.8.8"))
     assert.equal("8.8.8.8", e.client_ip)
     assert.equal("10.1.1.1", e.remote_addr)
   end)
 
   it("redacts only the session cookie when Cookie is not redacted", function()
     local enc = encoder(fields.ingressSpecs(), false, { redact = { "authorization" } })
-    local e = cjson.decode(entry.build(enc, {}, { cookie = "a=1; sess=secret; sess_2=more" }, nil))
+    local e = cjson.decode(build(enc, {}, { cookie = "a=1; sess=secret; sess_2=more" }, nil))
     assert.equal("a=1; sess=REDACTED; sess_2=REDACTED", e.headers.cookie)
-    e = cjson.decode(entry.build(enc, {}, { cookie = { "sess_login_ab12=f", "k=v" } }, nil))
+    e = cjson.decode(build(enc, {}, { cookie = { "sess_login_ab12=f", "k=v" } }, nil))
     assert.same({ "sess_login_ab12=REDACTED", "k=v" }, e.headers.cookie)
   end)
 
   it("redacts the session cookie inside a logged Set-Cookie request header too", function()
     local enc = encoder(fields.ingressSpecs(), false, { redact = { "authorization" } })
-    local e = cjson.decode(entry.build(enc, {}, { ["set-cookie"] = "sess_3=x; Path=/" }, nil))
+    local e = cjson.decode(build(enc, {}, { ["set-cookie"] = "sess_3=x; Path=/" }, nil))
     assert.equal("sess_3=REDACTED; Path=/", e.headers["set-cookie"])
   end)
 
@@ -113,7 +120,7 @@ describe("entry.build", function()
     local enc = encoder(specs, false)
     local vals = values(enc, { cookie_sess_2 = "secret2", cookie_sess_login_9f = "secret3", cookie_theme = "dark",
       sent_http_set_cookie = "a=1; Path=/, sess=secret4; HttpOnly", http_cookie = "sess_login_1=secret5; a=1" })
-    local line = entry.build(enc, vals, nil, nil)
+    local line = build(enc, vals, nil, nil)
     assert.is_nil(line:find("secret"))
     assert.same({ c2 = "REDACTED", cl = "REDACTED", other = "dark", sc = "a=1; Path=/, sess=REDACTED; HttpOnly",
       hc = "sess_login_1=REDACTED; a=1" }, cjson.decode(line))
@@ -121,7 +128,7 @@ describe("entry.build", function()
 
   it("logs only included headers", function()
     local enc = encoder(fields.ingressSpecs(), false, { include = { "user-agent", "x-missing" } })
-    local e = cjson.decode(entry.build(enc, {}, { ["user-agent"] = "ua", accept = "x" }, nil))
+    local e = cjson.decode(build(enc, {}, { ["user-agent"] = "ua", accept = "x" }, nil))
     assert.same({ ["user-agent"] = "ua" }, e.headers)
   end)
 
@@ -129,7 +136,7 @@ describe("entry.build", function()
     local enc = encoder(fields.ECS, true)
     local vals = values(enc, { request_time = "1.5", server_protocol = "HTTP/1.1", ssl_protocol = "TLSv1.3",
       status = "404", args = "access_token=a&b=c", request_uri = "/x?access_token=a&b=c" })
-    local e = cjson.decode(entry.build(enc, vals, nil, "9.9.9.9"))
+    local e = cjson.decode(build(enc, vals, nil, "9.9.9.9"))
     assert.equal(1500000000, e["event.duration"])
     assert.equal("1.1", e["http.version"])
     assert.equal("1.3", e["tls.version"])
@@ -156,7 +163,7 @@ describe("entry.build", function()
     local enc = encoder(specs, false)
     local vals = values(enc, { request_method = "POST", request_length = "12", http_authorization = "secret",
       request_uri = "/a?access_token=1", arg_access_token = "1", status = "201", cookie_sess = "s" })
-    local line = entry.build(enc, vals, nil, nil)
+    local line = build(enc, vals, nil, nil)
     assert.is_nil(line:find("secret"))
     local e = cjson.decode(line)
     assert.same({ m = "POST", n = 12, auth = "REDACTED", ru = "/a?access_token=REDACTED", tok = "REDACTED",

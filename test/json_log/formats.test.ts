@@ -79,15 +79,19 @@ describe("json_log ingress format", () => {
     expect(JSON.stringify(entry)).not.toContain("secret");
   });
 
-  it("writes repeated headers as arrays and keeps / unescaped", async () => {
+  it("writes headers in request order, repeated ones as arrays at their first place, and keeps / unescaped", async () => {
     nginx = await startLogging(undefined);
     const reply = await rawExchange(nginx.port,
-      "GET /x/y HTTP/1.1\r\nHost: a\r\nX-Rep: one\r\nX-Rep: two\r\nAccept: a/b\r\nConnection: close\r\n\r\n");
+      "GET /x/y HTTP/1.1\r\nHost: a\r\nX-Rep: one\r\nAccept: a/b\r\nX-Rep: two\r\nConnection: close\r\n\r\n");
     expect(countResponses(reply)).toBe(1);
     const [entry] = await waitForEntries(accessLog(nginx), 1);
     expect((entry.headers as Record<string, unknown>)["x-rep"]).toEqual(["one", "two"]);
     const text = rawLines(accessLog(nginx))[0].toString();
+    expect(text).toContain('"headers":{"host":"a","x-rep":["one","two"],"accept":"a/b","connection":"close"}');
     expect(text).toContain('"request_uri":"/x/y"');
+    await rawExchange(nginx.port, "GET / HTTP/1.1\r\nZ-Last: 1\r\nHost: a\r\nA-First: 2\r\nConnection: close\r\n\r\n");
+    await waitForEntries(accessLog(nginx), 2);
+    expect(rawLines(accessLog(nginx))[1].toString()).toContain('"headers":{"z-last":"1","host":"a","a-first":"2","connection":"close"}');
     expect(text).not.toContain("\\/");
   });
 
