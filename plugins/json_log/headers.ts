@@ -6,6 +6,7 @@ import { quote, MEMO_BYTES } from "./json";
 import { redactCookies, listOf, REDACTED } from "./query";
 import { new as newBuffer, type StringBuffer } from "string.buffer";
 import type { HeaderLines } from "../lib/variables";
+import { overLinesSource } from "../lib/unrolled";
 import type { Encoder } from "./entry";
 
 const toLuaString = ffi.string;
@@ -119,57 +120,25 @@ let objectNumber = 0;
 /** Objects between two emptyings of `seenIn` (clients choose header names: it must not grow). */
 const SEEN_OBJECTS = 64;
 
-/** Header lines `writeLines` handles in straight-line code; lines after these (rare) in a loop. */
-const UNROLLED_LINES = 32;
 /**
  * Writes `"name":value` texts of the lines (only names in `wanted`, unless nil) into `pending`,
- * "{" before the first and "," before the others; returns how many, or -1 as soon as a name
- * repeats (the object must then be written by `grouped`).
+ * "{" before the first and "," before the others; returns how many bytes it wrote, or -1 as
+ * soon as a name repeats (the object must then be written by `grouped`).
  */
 type LineWriter = (this: void, encoder: Encoder, lines: HeaderLines, count: number, object: number, wanted: LuaTable<string, boolean> | undefined) => number;
 
-/** One line's code (`at`: its index). */
-function lineSource(this: void, at: string): string {
-  return `l = lines[${at}] name = str(l.key.data, l.key.len)
-  if wanted == nil or wanted[name] then
-    if seen[name] == object then return -1 end
-    seen[name] = object
-    value = str(l.value.data, l.value.len)
-    byName = pieces[name] hit = byName and byName[value]
-    if hit == nil then hit = headerPiece(encoder, name, value) end
-    pending:put(written == 0 and "{" or ",", hit)
-    written = written + 1
-  end`;
-}
-
-/**
- * Generates `writeLines`: a loop in the log handler makes LuaJIT compile it as a trace of its
- * own, and the side trace after it must then return through the dispatcher's pcall, which
- * LuaJIT cannot compile: the rest of the handler ran in the interpreter (REFERENCE 3b). The
- * usual header counts are written without a loop.
- */
-function writerSource(this: void): string {
-  const source = [
-    "local str, seen, pieces, headerPiece, pending = ...",
-    "local function beyond(encoder, lines, count, object, wanted, written)",
-    "  local l, name, value, byName, hit",
-    `  for i = ${UNROLLED_LINES}, count - 1 do`,
-    `    ${lineSource("i")}`,
-    "  end",
-    "  return written",
-    "end",
-    "return function(encoder, lines, count, object, wanted)",
-    "  local l, name, value, byName, hit",
-    "  local written = 0",
-  ];
-  for (let i = 0; i < UNROLLED_LINES; i++) {
-    if (i > 0) source.push(`  if count <= ${i} then return written end`);
-    source.push(`  ${lineSource(tostring(i))}`);
-  }
-  source.push("  return beyond(encoder, lines, count, object, wanted, written)", "end");
-  return source.join("\n");
-}
-const [writerChunk] = loadstring(writerSource(), "=json_log.headers");
+/** One line's code: its piece from the memo, written unless not wanted; -1 for a repeated name. */
+const lineSource = (at: string): string => `local l = lines[${at}] local name = str(l.key.data, l.key.len)
+    if wanted == nil or wanted[name] then
+      if seen[name] == object then return -1 end
+      seen[name] = object
+      local value = str(l.value.data, l.value.len)
+      local byName = pieces[name] local hit = byName and byName[value]
+      if hit == nil then hit = headerPiece(encoder, name, value) end
+      pending:put(#pending == 0 and "{" or ",", hit)
+    end`;
+const [writerChunk] = loadstring(overLinesSource("str, seen, pieces, headerPiece, pending",
+  "encoder, lines, count, object, wanted", lineSource, "#pending"), "=json_log.headers");
 const writeLines = (writerChunk as (this: void, ...upvalues: unknown[]) => LineWriter)(toLuaString, seenIn, pieces, headerPiece, pending);
 
 /**

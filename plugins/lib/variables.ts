@@ -11,6 +11,7 @@
 // handler that LuaJIT compiles whole (real_ip's) may as well read a few `ngx.var` fields directly.
 import * as ffi from "ffi";
 import { get_request } from "resty.core.base";
+import { overLinesSource } from "./unrolled";
 
 // lua-nginx-module's variable getter (lua-resty-core's resty.core.var declares it too: pcall).
 pcall(ffi.cdef, `int ngx_http_lua_ffi_var_get(ngx_http_request_t *r, const char *name_data, size_t name_len,
@@ -151,36 +152,10 @@ function loadHeaderLines(this: void): number {
 
 // Names are compared in place (nginx's lower-cased copies), without making strings.
 pcall(ffi.cdef, "int memcmp(const void *s1, const void *s2, size_t n);");
-/** Header lines `lineIndex` checks in straight-line code; lines after these (rare) in a loop. */
-const UNROLLED_LINES = 32;
 /** The 0-based index of the first of `count` lines named `name` (`length` bytes), or -1. */
 type LineIndex = (this: void, lines: unknown, count: number, name: string, length: number) => number;
-
-/**
- * Generates `lineIndex`: a loop in a request handler keeps LuaJIT from compiling the handler as
- * one trace (REFERENCE 3), so the common header counts are searched without one.
- */
-function lineIndexSource(this: void): string {
-  const source = [
-    "local memcmp = ...",
-    "local function beyond(lines, count, name, length)",
-    `  for i = ${UNROLLED_LINES}, count - 1 do`,
-    "    local l = lines[i]",
-    "    if l.key.len == length and memcmp(l.key.data, name, length) == 0 then return i end",
-    "  end",
-    "  return -1",
-    "end",
-    "return function(lines, count, name, length)",
-    "  local l",
-  ];
-  for (let i = 0; i < UNROLLED_LINES; i++) {
-    source.push(`  if count <= ${i} then return -1 end`);
-    source.push(`  l = lines[${i}] if l.key.len == length and memcmp(l.key.data, name, length) == 0 then return ${i} end`);
-  }
-  source.push("  return beyond(lines, count, name, length)", "end");
-  return source.join("\n");
-}
-const [lineIndexChunk] = loadstring(lineIndexSource(), "=variables.lineIndex");
+const [lineIndexChunk] = loadstring(overLinesSource("memcmp", "lines, count, name, length", (at) =>
+  `local l = lines[${at}] if l.key.len == length and memcmp(l.key.data, name, length) == 0 then return ${at} end`, "-1"), "=variables.lineIndex");
 const lineIndex = (lineIndexChunk as (this: void, memcmp: unknown) => LineIndex)(ffi.C.memcmp);
 
 /**
