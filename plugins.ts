@@ -2,6 +2,7 @@
 // (`plugins.init(names)` in init_by_lua, `plugins.run()` in each phase hook), extended with the
 // access and ssl_cert phases and per-plugin configuration.
 import * as config from "./plugins/lib/config";
+import { raiseTraceConstants } from "./plugins/lib/jit";
 
 /** ingress-nginx loads at most this many names; failed loads count too. */
 const MAX_PLUGINS = 20;
@@ -74,11 +75,12 @@ function splitNames(this: void, names: string): string[] {
  * Loads `plugins.<name>.main` for each name, in order (at most 20; failed loads count), and
  * builds each phase's handler list. `names` is a list or a comma-separated string. `configTable`
  * is keyed by plugin name; without it the JSON file named by RESTY_TS_CONFIG is used.
- * Call it in init_by_lua.
+ * Also raises LuaJIT's per-trace constant limit (plugins/lib/jit.ts). Call it in init_by_lua.
  */
 export function init(this: void, names: string[] | string, configTable?: LuaTable<string, unknown>): void {
   loaded = [];
   runners = new LuaTable();
+  raiseTraceConstants();
   if (configTable !== undefined && type(configTable) !== "table") {
     ngx.log(ngx.ERR, `resty-ts: plugins.init: the configuration must be a table keyed by plugin name, found ${type(configTable)}; using ${config.CONFIG_ENV}`);
     configTable = undefined;

@@ -8,7 +8,8 @@ import { entryBuffer, type Encoder } from "./entry";
 import { compileBuilder, type Builder } from "./codegen";
 import * as fileSink from "./file_sink";
 import * as httpSink from "./http_sink";
-import { requestHeaderLines, variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
+import { raiseTraceConstants } from "../lib/jit";
+import { requestHeaderLines, slotClearer, variableReader, variableSetter, type VariableReader, type VariableSetter } from "../lib/variables";
 
 /** The openidc plugin's session cookie name when its section does not set one. */
 const DEFAULT_SESSION_COOKIE = "resty_ts_session";
@@ -82,8 +83,8 @@ function readerOf(this: void, reads: Reads): VariableReader {
 let readAlways: VariableReader = noRead;
 let readUpstreamLists: VariableReader = noRead;
 let readPerWorker: VariableReader = noRead;
-/** The upstream lists' slots, cleared when there was no upstream. */
-let upstreamSlots: number[] = [];
+/** Clears the upstream lists' slots when there was no upstream. */
+let clearUpstreamLists: VariableReader = noRead;
 /** The slot of `$upstream_addr` when the upstream lists depend on it, else 0. */
 let addressSlot = 0;
 let perWorkerRead = false;
@@ -106,7 +107,7 @@ function planReads(this: void, plan: Encoder["plan"]): void {
   readAlways = readerOf(always);
   readUpstreamLists = readerOf(upstreamLists);
   readPerWorker = readerOf(perWorker);
-  upstreamSlots = upstreamLists.slots;
+  clearUpstreamLists = slotClearer(upstreamLists.slots);
 }
 
 let encoder: Encoder | undefined;
@@ -129,6 +130,8 @@ if (settings !== undefined) {
     ngxLog(ERR, `resty-ts: plugin "json_log": invalid config: ${problem}; nothing will be logged`);
   } else {
     builder = compileBuilder(encoder as Encoder);
+    // Also under ingress-nginx's own dispatcher: the log handler compiles whole only with it.
+    raiseTraceConstants();
     planReads((encoder as Encoder).plan);
     sink = settings.sink;
     variableName = settings.variable;
@@ -170,7 +173,7 @@ function log(this: void): void {
   if (current === undefined) return;
   readAlways(values);
   if (addressSlot === 0 || values.get(addressSlot) !== undefined) readUpstreamLists(values);
-  else for (const slot of upstreamSlots) values.set(slot, undefined);
+  else clearUpstreamLists(values);
   if (!perWorkerRead) {
     readPerWorker(values);
     perWorkerRead = true;

@@ -65,6 +65,18 @@ export function variableReader(this: void, names: readonly string[], slots?: rea
   return $multi(reader, undefined);
 }
 
+/**
+ * A function that sets these slots (Lua indexes) of a values table to nil, for a reader's slots
+ * left unread: straight-line code, as a loop would keep LuaJIT from compiling the handler whole.
+ */
+export function slotClearer(this: void, slots: readonly number[]): VariableReader {
+  const lines = ["return function(v)"];
+  for (const slot of slots) lines.push(`  v[${string.format("%d", slot)}] = nil`);
+  lines.push("end");
+  const [chunk] = loadstring(lines.join("\n"), "=variables.clearer");
+  return (chunk as (this: void) => VariableReader)();
+}
+
 // lua-nginx-module's request header setter (resty.core.request declares it too: pcall).
 pcall(ffi.cdef, `int ngx_http_lua_ffi_req_set_header(ngx_http_request_t *r, const unsigned char *key, size_t key_len,
   const unsigned char *value, size_t value_len, ngx_http_lua_ffi_str_t *mvals, size_t mvals_len, int override, char **errmsg);`);
